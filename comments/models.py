@@ -1,0 +1,1 @@
+"""Reader comments and their moderation (models arrive with the comments issue)."""

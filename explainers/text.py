@@ -1,0 +1,74 @@
+"""Text rules that must be right for Japanese as well as English.
+
+One place for: NFKC folding (search, word lists), script-aware reading time and slugs.
+Japanese is written without spaces, so "words" cannot be found by splitting on whitespace:
+Japanese runs are counted and matched by character, Latin runs by word.
+"""
+
+import math
+import re
+import unicodedata
+
+from django.conf import settings
+from django.utils.text import slugify
+
+# Hiragana, katakana (incl. half-width after NFKC), CJK ideographs and the iteration mark.
+_CJK = r"\u3005\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+CJK_CHAR_RE = re.compile(f"[{_CJK}]")
+CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+LATIN_WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Normalise for matching: NFKC (full-width/half-width folded) and case-folded."""
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def is_cjk(text: str) -> bool:
+    """True when the text contains any Japanese/Chinese character."""
+    return bool(CJK_CHAR_RE.search(text or ""))
+
+
+def count_units(text: str) -> tuple[int, int]:
+    """Return (Japanese characters, Latin words) in the text, each script counted its way."""
+    text = unicodedata.normalize("NFKC", text or "")
+    cjk_chars = sum(len(run) for run in CJK_RUN_RE.findall(text))
+    latin_words = len(LATIN_WORD_RE.findall(CJK_RUN_RE.sub(" ", text)))
+    return cjk_chars, latin_words
+
+
+def reading_minutes(text: str) -> int:
+    """Minutes to read the text: Japanese at characters a minute, English at words a minute.
+
+    Mixed text is summed by script. Anything non-empty takes at least a minute.
+    """
+    cjk_chars, latin_words = count_units(text)
+    if not cjk_chars and not latin_words:
+        return 0
+    minutes = (
+        cjk_chars / settings.KAISETSU_READING_CPM_JA
+        + latin_words / settings.KAISETSU_READING_WPM_EN
+    )
+    return max(1, math.ceil(minutes))
+
+
+_kakasi = None
+
+
+def _romanise(text: str) -> str:
+    """Hepburn romaji for Japanese text, so a Japanese-only title gets a readable ASCII slug."""
+    global _kakasi
+    if _kakasi is None:
+        import pykakasi
+
+        _kakasi = pykakasi.kakasi()
+    return " ".join(part["hepburn"] for part in _kakasi.convert(text) if part["hepburn"].strip())
+
+
+def slug_base(title: str, max_length: int = 80) -> str:
+    """A readable ASCII slug for any title, Japanese included ("" only if nothing is left)."""
+    text = unicodedata.normalize("NFKC", title or "")
+    if is_cjk(text):
+        text = _romanise(text)
+    slug = slugify(text)[:max_length].strip("-")
+    return slug

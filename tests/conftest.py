@@ -1,0 +1,144 @@
+"""Shared fixtures: users in each newsroom role, and a real browser for the browser tests.
+
+Browser tests run Debian's Chromium through Playwright's executable_path (Playwright cannot
+download browsers here). Without Chromium they are skipped loudly, unless
+KAISETSU_REQUIRE_BROWSER=1 (CI), which turns a missing browser into a failure.
+"""
+
+import os
+import shutil
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# beside one unless told it is safe. Tests only: never set in settings or production.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+
+from tests.factories import UserFactory  # noqa: E402
+
+CHROMIUM = os.environ.get("KAISETSU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRE_BROWSER = os.environ.get("KAISETSU_REQUIRE_BROWSER", "") == "1"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+_browser_skip_reason = None
+
+
+def _chromium_available() -> bool:
+    return os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
+
+
+def pytest_collection_modifyitems(config, items):
+    global _browser_skip_reason
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items or _chromium_available():
+        return
+    if REQUIRE_BROWSER:
+        return  # the browser fixture fails each test loudly
+    _browser_skip_reason = (
+        f"Chromium not found at {CHROMIUM}: {len(browser_items)} browser test(s) SKIPPED. "
+        "Install it with: apt-get install -y --no-install-recommends chromium fonts-liberation"
+    )
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=_browser_skip_reason))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_skip_reason:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(_browser_skip_reason, red=True, bold=True)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_and_clean_cache(settings):
+    """Tests render {% static %} without a collected manifest, and start with an empty cache."""
+    from django.core.cache import cache
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _user_in(group_name, **kwargs):
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """A staff editor who may publish."""
+    return _user_in("Editors", is_staff=True, username="editor")
+
+
+@pytest.fixture
+def contributor(db):
+    """A staff writer who may submit for review but not publish."""
+    return _user_in("Contributors", is_staff=True, username="contributor")
+
+
+@pytest.fixture
+def moderator(db):
+    return _user_in("Moderators", is_staff=True, username="moderator")
+
+
+@pytest.fixture
+def reader(db):
+    return UserFactory(username="reader")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not _chromium_available():
+        pytest.fail(f"KAISETSU_REQUIRE_BROWSER=1 but Chromium is missing at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page on the live server that records console errors and CSP violations."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.console_errors = []
+    page.on(
+        "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
+    )
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """Log a user in through the admin's login form (the real thing a person does)."""
+
+    def _login(user, password="correct horse battery staple", next_url="/admin/"):
+        page.goto(f"/admin/login/?next={next_url}")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return _login

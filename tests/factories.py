@@ -1,0 +1,128 @@
+"""Test data is made here, never in fixture files."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from explainers.models import (
+    Correction,
+    DetailSection,
+    Explainer,
+    ExplainerSource,
+    KeyPoint,
+    SourceArticle,
+    Topic,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class SourceArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceArticle
+
+    title = factory.Sequence(lambda n: f"Source article {n}")
+    url = factory.Sequence(lambda n: f"https://news.example.com/articles/{n}")
+    publisher = "Example News"
+    published_on = datetime.date(2026, 11, 1)
+    language = "en"
+
+
+class ExplainerFactory(factory.django.DjangoModelFactory):
+    """An explainer; pass key_points=N, sections=N, sources=N to give it parts."""
+
+    class Meta:
+        model = Explainer
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Explainer number {n}")
+    language = "en"
+    introduction = "Why this matters to readers."
+    summary = "What to remember."
+    status = Explainer.Status.DRAFT
+
+    class Params:
+        published = factory.Trait(
+            status=Explainer.Status.PUBLISHED,
+            publish_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1)),
+            first_published_at=factory.SelfAttribute("publish_at"),
+        )
+
+    @factory.post_generation
+    def key_points(obj, create, extracted, **kwargs):
+        for position in range(1, (extracted or 0) + 1):
+            KeyPointFactory(explainer=obj, position=position)
+
+    @factory.post_generation
+    def sections(obj, create, extracted, **kwargs):
+        for position in range(1, (extracted or 0) + 1):
+            DetailSectionFactory(explainer=obj, position=position)
+
+    @factory.post_generation
+    def sources(obj, create, extracted, **kwargs):
+        for position in range(1, (extracted or 0) + 1):
+            ExplainerSourceFactory(explainer=obj, position=position)
+
+
+class KeyPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyPoint
+
+    explainer = factory.SubFactory(ExplainerFactory)
+    text = factory.Sequence(lambda n: f"Key point {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class DetailSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DetailSection
+
+    explainer = factory.SubFactory(ExplainerFactory)
+    heading = factory.Sequence(lambda n: f"Section {n}")
+    body = "Some **detail** with a [link](https://example.org/)."
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ExplainerSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExplainerSource
+
+    explainer = factory.SubFactory(ExplainerFactory)
+    source = factory.SubFactory(SourceArticleFactory)
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    explainer = factory.SubFactory(ExplainerFactory)
+    kind = Correction.Kind.CORRECTION
+    note = "An earlier version gave the wrong date."
+    significant = True
