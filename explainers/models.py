@@ -89,6 +89,13 @@ class ExplainerQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=Explainer.Status.PUBLISHED, publish_at__lte=now)
 
+    def with_comment_counts(self):
+        """Annotate `comment_count`: approved, visible comments, in the same query.
+
+        Lists show the count without one query per row. Until comments exist it is 0.
+        """
+        return self.annotate(comment_count=models.Value(0, output_field=models.IntegerField()))
+
     def search(self, query: str):
         """Explainers whose search document contains every term of the query.
 
