@@ -252,3 +252,23 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# Comments and moderation: every rule is a setting with the product's default.
+COMMENTS_PREMODERATION = env_bool("COMMENTS_PREMODERATION", True)
+COMMENTS_TRUSTED_AFTER_APPROVED = env_int("COMMENTS_TRUSTED_AFTER_APPROVED", 3)
+COMMENTS_TRUST_REJECTION_WINDOW_DAYS = env_int("COMMENTS_TRUST_REJECTION_WINDOW_DAYS", 30)
+COMMENTS_HOLD_LINKS = env_bool("COMMENTS_HOLD_LINKS", True)
+# A form returned faster than this (seconds) is treated as a bot; older than the lifetime is refused.
+COMMENTS_MIN_SECONDS_TO_SUBMIT = env_int("COMMENTS_MIN_SECONDS_TO_SUBMIT", 3)
+COMMENTS_FORM_LIFETIME_SECONDS = env_int("COMMENTS_FORM_LIFETIME_SECONDS", 2 * 60 * 60)
+# Flood control: more than this many comments a minute from one address/account gets HTTP 429.
+COMMENTS_FLOOD_LIMIT_PER_MINUTE = env_int("COMMENTS_FLOOD_LIMIT_PER_MINUTE", 3)
+COMMENTS_REPORT_THRESHOLD = env_int("COMMENTS_REPORT_THRESHOLD", 3)
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 30)
+COMMENTS_MAX_LENGTH = env_int("COMMENTS_MAX_LENGTH", 5000)
+COMMENTS_MIN_CHARS_JA = env_int("COMMENTS_MIN_CHARS_JA", 5)
+COMMENTS_MIN_WORDS_EN = env_int("COMMENTS_MIN_WORDS_EN", 2)
+COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
+# IP addresses are kept only as a keyed hash, and purged after the retention period.
+COMMENTS_IP_HASH_KEY = os.environ.get("COMMENTS_IP_HASH_KEY", "") or SECRET_KEY
+COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 90)
