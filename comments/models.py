@@ -1,1 +1,305 @@
-"""Reader comments and their moderation (models arrive with the comments issue)."""
+"""Reader comments and their moderation.
+
+"Readers may see it" has one definition, `Comment.objects.visible()`; every page and count
+starts from it. Moderation never deletes: it changes a comment's status and appends a
+`ModerationAction` saying who did what, when and why.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from explainers.sanitize import plain_text_to_html
+
+
+class ReasonCode(models.TextChoices):
+    """Why a moderator rejected or removed a comment (also a reader's reason for a report)."""
+
+    OFF_TOPIC = "off_topic", _("Off topic")
+    ABUSIVE = "abusive", _("Abusive or hateful")
+    SPAM = "spam", _("Spam or advertising")
+    PERSONAL_INFO = "personal_info", _("Personal information")
+    OTHER = "other", _("Other")
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self):
+        """The single definition of "readers may see it": approved.
+
+        Whether the explainer itself is visible is decided by the caller, which starts from
+        `Explainer.objects.published()`.
+        """
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending_queue(self):
+        """Comments waiting for a moderator, oldest first (first come, first served)."""
+        return self.filter(status=Comment.Status.PENDING).order_by("created_at", "pk")
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
+
+    explainer = models.ForeignKey(
+        "explainers.Explainer",
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("explainer"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("thread"),
+        help_text=_("The top-level comment this reply belongs to (replies are one level deep)."),
+    )
+    in_reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("in reply to"),
+        help_text=_("The comment this one answers, when it answers a reply."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("signed-in author"),
+    )
+    guest_name = models.CharField(
+        _("display name"), max_length=80, blank=True, help_text=_("Shown with a guest's comment.")
+    )
+    guest_email = models.EmailField(
+        _("email"),
+        blank=True,
+        help_text=_("A guest's email address. Never shown anywhere public."),
+    )
+    body = models.TextField(_("text"), help_text=_("Plain text, exactly as the reader typed it."))
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    hold_reasons = models.JSONField(
+        _("hold reasons"),
+        default=list,
+        blank=True,
+        help_text=_("Every reason the comment was held or marked as spam when it arrived."),
+    )
+    is_reported = models.BooleanField(
+        _("reported"),
+        default=False,
+        help_text=_("Readers reported it enough times to send it back to the queue."),
+    )
+    is_staff_comment = models.BooleanField(
+        _("editor comment"), default=False, help_text=_("Shown with an “Editor” badge.")
+    )
+    ip_hash = models.CharField(
+        _("address hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("A keyed hash of the poster's address; the address itself is never kept."),
+    )
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=20, choices=ReasonCode.choices, blank=True
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderated_comments",
+        verbose_name=_("moderated by"),
+    )
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        permissions = [("moderate_comment", _("Can moderate comments"))]
+        indexes = [
+            models.Index(fields=["explainer", "status", "created_at"], name="comment_thread_idx"),
+            models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected", "spam", "removed"]),
+                name="comment_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name}: {self.body[:40]}"
+
+    def save(self, *args, **kwargs):
+        # Derived on write: pages never sanitize at request time.
+        self.body_html = plain_text_to_html(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.explainer.get_absolute_url()}#{self.anchor}"
+
+    def clean(self):
+        if self.user_id is None and not (self.guest_name or "").strip():
+            raise ValidationError({"guest_name": _("Give the name to show with the comment.")})
+        if self.parent_id is not None:
+            if self.parent.parent_id is not None:
+                raise ValidationError(_("Replies are one level deep: reply to the thread."))
+            if self.parent.explainer_id != self.explainer_id:
+                raise ValidationError(_("A reply belongs to the same explainer as its thread."))
+
+    @property
+    def author_name(self) -> str:
+        if self.user_id is not None and self.user is not None:
+            return self.user.get_full_name() or self.user.get_username()
+        return self.guest_name
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.pk}"
+
+
+class ModerationAction(models.Model):
+    """Append-only audit log of every moderation decision (and the system's own)."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        SPAM = "spam", _("Marked as spam")
+        REMOVE = "remove", _("Removed")
+        RESTORE = "restore", _("Restored to the queue")
+        REPORTED = "reported", _("Returned to the queue by reader reports")
+        HELD = "held", _("Held on arrival")
+        GRANT_TRUST = "grant_trust", _("Trust granted")
+        REVOKE_TRUST = "revoke_trust", _("Trust revoked")
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="actions", verbose_name=_("comment")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system acted (held on arrival, reader reports)."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    old_status = models.CharField(
+        _("old status"), max_length=10, choices=Comment.Status.choices, blank=True
+    )
+    new_status = models.CharField(_("new status"), max_length=10, choices=Comment.Status.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.comment_id}"
+
+    def save(self, *args, **kwargs):
+        # The log is evidence: once written, an entry is never rewritten.
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Moderation log entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+
+class CommentReport(models.Model):
+    """A reader's report of a comment: one per reader (account, or address for guests)."""
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comment_reports",
+        verbose_name=_("reporter"),
+    )
+    reporter_ip_hash = models.CharField(_("reporter address hash"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("comment report")
+        verbose_name_plural = _("comment reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter"],
+                condition=Q(reporter__isnull=False),
+                name="commentreport_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "reporter_ip_hash"],
+                condition=Q(reporter__isnull=True),
+                name="commentreport_one_per_address",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} #{self.comment_id}"
+
+
+class WordListEntry(models.Model):
+    """A word that holds a comment for moderation, or marks it as spam."""
+
+    class Kind(models.TextChoices):
+        HOLD = "hold", _("Hold for moderation")
+        BLOCK = "block", _("Mark as spam")
+
+    word = models.CharField(
+        _("word or phrase"),
+        max_length=100,
+        help_text=_(
+            "Japanese matches anywhere in the text (full-width and half-width forms alike); "
+            "English and other Latin-script words match whole words only, ignoring case."
+        ),
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.HOLD)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "word"]
+        verbose_name = _("word list entry")
+        verbose_name_plural = _("word list")
+        constraints = [
+            models.UniqueConstraint(fields=["word", "kind"], name="wordlistentry_unique_word"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["hold", "block"]), name="wordlistentry_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.word} ({self.get_kind_display()})"
+
+    def clean(self):
+        self.word = (self.word or "").strip()
+        if not self.word:
+            raise ValidationError({"word": _("Enter a word.")})

@@ -1,8 +1,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from explainers.sitemaps import SITEMAPS
 
 admin.site.site_header = _("Kaisetsu newsroom")
 admin.site.site_title = _("Kaisetsu newsroom")
@@ -12,6 +16,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("moderation/", include("comments.moderation_urls")),
+    path("comments/", include("comments.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
     path("", include("explainers.urls")),
 ]
 

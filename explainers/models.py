@@ -90,11 +90,26 @@ class ExplainerQuerySet(models.QuerySet):
         return self.filter(status=Explainer.Status.PUBLISHED, publish_at__lte=now)
 
     def with_comment_counts(self):
-        """Annotate `comment_count`: approved, visible comments, in the same query.
+        """Annotate `comment_count`: comments readers may see, in the same query.
 
-        Lists show the count without one query per row. Until comments exist it is 0.
+        Lists show the count without one query per row. A correlated subquery, not a join, so
+        other joins (topics, sources) cannot multiply the count. "Visible" is the comments
+        app's one definition, `Comment.objects.visible()`.
         """
-        return self.annotate(comment_count=models.Value(0, output_field=models.IntegerField()))
+        comment_model = self.model._meta.get_field("comments").related_model
+        visible = (
+            comment_model.objects.visible()
+            .filter(explainer_id=models.OuterRef("pk"))
+            .order_by()
+            .values("explainer_id")
+            .annotate(n=models.Count("pk"))
+            .values("n")[:1]
+        )
+        return self.annotate(
+            comment_count=models.functions.Coalesce(
+                models.Subquery(visible, output_field=models.IntegerField()), 0
+            )
+        )
 
     def search(self, query: str):
         """Explainers whose search document contains every term of the query.
@@ -116,6 +131,48 @@ class ExplainerQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             )
         ).order_by("-title_rank", "-publish_at", "-pk")
+
+    def related_to(self, explainer):
+        """Explainers that share topics or sources with `explainer`, most shared first.
+
+        `shared` is the number of shared topics plus shared sources. Both are counted in
+        correlated subqueries, so this is one query however many topics, sources or
+        candidates there are; the pk filters let the database start from the link tables.
+        Slice the result ("a handful") where it is shown.
+        """
+        topic_links = Explainer.topics.through.objects
+        own_topics = topic_links.filter(explainer_id=explainer.pk).values("topic_id")
+        own_sources = ExplainerSource.objects.filter(explainer_id=explainer.pk).values("source_id")
+
+        def shared(links, field, own):
+            return models.functions.Coalesce(
+                models.Subquery(
+                    links.filter(explainer_id=models.OuterRef("pk"), **{f"{field}__in": own})
+                    .order_by()
+                    .values("explainer_id")
+                    .annotate(n=models.Count("pk"))
+                    .values("n")[:1],
+                    output_field=models.IntegerField(),
+                ),
+                0,
+            )
+
+        return (
+            self.filter(
+                Q(pk__in=topic_links.filter(topic_id__in=own_topics).values("explainer_id"))
+                | Q(
+                    pk__in=ExplainerSource.objects.filter(source_id__in=own_sources).values(
+                        "explainer_id"
+                    )
+                )
+            )
+            .exclude(pk=explainer.pk)
+            .annotate(
+                shared=shared(topic_links, "topic_id", own_topics)
+                + shared(ExplainerSource.objects, "source_id", own_sources)
+            )
+            .order_by("-shared", "-publish_at", "-pk")
+        )
 
 
 class Explainer(models.Model):

@@ -9,7 +9,9 @@ kept deliberately small and the strict Content-Security-Policy is the second wal
   links made clickable with rel="nofollow ugc noopener".
 """
 
-from urllib.parse import urlsplit
+import html as html_lib
+import re
+from urllib.parse import unquote, urlsplit
 
 import bleach
 from bleach.linkifier import Linker
@@ -44,8 +46,25 @@ def _is_external(href: str) -> bool:
     return bool(host) and host.lower() not in _own_hosts()
 
 
+_SCHEME_RE = re.compile(r"([a-z][a-z0-9+.-]*):")
+
+
+def _has_unsafe_scheme(href: str) -> bool:
+    """True when the address, decoded and stripped of whitespace/control characters the way a
+    lax client might, names a scheme outside ALLOWED_PROTOCOLS (e.g. "jav%09ascript:").
+
+    Browsers treat such an href as a harmless relative path today; dropping it is cheaper
+    than relying on every client agreeing.
+    """
+    decoded = re.sub(r"[\x00-\x20\x7f]+", "", unquote(html_lib.unescape(href))).lower()
+    match = _SCHEME_RE.match(decoded)
+    return bool(match) and match.group(1) not in ALLOWED_PROTOCOLS
+
+
 def _set_rel_for_external(attrs, new=False):
     href = attrs.get((None, "href"), "")
+    if _has_unsafe_scheme(href):
+        return None  # drop the link, keep its text
     if _is_external(href):
         attrs[(None, "rel")] = EXTERNAL_REL
     else:

@@ -1,14 +1,42 @@
 """Reader pages. Every one starts from Explainer.objects.published()."""
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from .models import DetailSection, Explainer, ExplainerSource, KeyPoint, SourceArticle, Topic
+from .models import (
+    Correction,
+    DetailSection,
+    Explainer,
+    ExplainerSource,
+    KeyPoint,
+    SourceArticle,
+    Topic,
+)
+
+PAGE_SIZE = 10
+RELATED_LIMIT = 5
+# Longer than any real search; refusing it keeps a pasted essay from becoming hundreds of LIKEs.
+SEARCH_MAX_LENGTH = 200
+
+
+def listed(explainers):
+    """What a list of explainers shows: comment counts and topics, whatever the list length.
+
+    Counts are annotated (after any filter, so a join cannot inflate them) and topics
+    prefetched, so a page costs the same queries for 5 explainers or 50.
+    """
+    return explainers.with_comment_counts().prefetch_related("topics")
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.is_staff
 
 
 class StaffPreviewMixin:
@@ -18,8 +46,7 @@ class StaffPreviewMixin:
     """
 
     def is_preview_allowed(self) -> bool:
-        user = self.request.user
-        return user.is_authenticated and user.is_staff
+        return is_staff(self.request.user)
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -40,12 +67,14 @@ class StaffPreviewMixin:
 
 
 class ExplainerListView(ListView):
+    """Home: the latest published explainers."""
+
     template_name = "explainers/explainer_list.html"
-    paginate_by = 10
+    paginate_by = PAGE_SIZE
     context_object_name = "explainers"
 
     def get_queryset(self):
-        return Explainer.objects.published().prefetch_related("topics")
+        return listed(Explainer.objects.published())
 
 
 class ExplainerDetailView(StaffPreviewMixin, DetailView):
@@ -65,48 +94,88 @@ class ExplainerDetailView(StaffPreviewMixin, DetailView):
                     "source_links",
                     queryset=ExplainerSource.objects.select_related("source").order_by("position"),
                 ),
-                "corrections",
+                Prefetch("corrections", queryset=Correction.objects.order_by("created_at", "pk")),
             )
+        )
+
+    def get_context_data(self, **kwargs):
+        explainer = self.object
+        source_links = list(explainer.source_links.all())  # prefetched: no query
+        related = list(Explainer.objects.published().related_to(explainer)[:RELATED_LIMIT])
+        return super().get_context_data(
+            primary_source=source_links[0].source if source_links else None,
+            further_sources=[link.source for link in source_links[1:]],
+            related_explainers=related,
+            **kwargs,
         )
 
 
 class TopicDetailView(ListView):
+    """A topic and its published explainers."""
+
     template_name = "explainers/topic_detail.html"
-    paginate_by = 10
+    paginate_by = PAGE_SIZE
     context_object_name = "explainers"
 
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return Explainer.objects.published().filter(topics=self.topic).prefetch_related("topics")
+        return listed(Explainer.objects.published().filter(topics=self.topic))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
 
-class SourceDetailView(DetailView):
-    model = SourceArticle
-    context_object_name = "source"
+class SourceDetailView(ListView):
+    """A source article and the published explainers that explain it.
+
+    Readers only reach sources that a published explainer cites, so a draft's source does not
+    announce the explainer before it is out; staff reach every source.
+    """
+
+    template_name = "explainers/sourcearticle_detail.html"
+    paginate_by = PAGE_SIZE
+    context_object_name = "explainers"
+
+    def get_source_queryset(self):
+        sources = SourceArticle.objects.all()
+        if is_staff(self.request.user):
+            return sources
+        cited = Explainer.objects.published().filter(source_links__source=OuterRef("pk"))
+        return sources.filter(Exists(cited))
+
+    def get_queryset(self):
+        self.source = get_object_or_404(self.get_source_queryset(), pk=self.kwargs["pk"])
+        return listed(Explainer.objects.published().filter(source_links__source=self.source))
 
     def get_context_data(self, **kwargs):
-        explainers = (
-            Explainer.objects.published().filter(source_links__source=self.object).distinct()
-        )
-        return super().get_context_data(explainers=explainers, **kwargs)
+        return super().get_context_data(source=self.source, **kwargs)
 
 
 class SearchView(ListView):
+    """Search published explainers (Japanese and English; see ExplainerQuerySet.search)."""
+
     template_name = "explainers/search.html"
-    paginate_by = 10
+    paginate_by = PAGE_SIZE
     context_object_name = "explainers"
 
+    def get(self, request, *args, **kwargs):
+        self.query = request.GET.get("q", "").strip()
+        if len(self.query) > SEARCH_MAX_LENGTH:
+            # A clear answer, not a search: the query is refused before it reaches the database.
+            message = _("Your search is too long. Please use at most %(max)d characters.") % {
+                "max": SEARCH_MAX_LENGTH
+            }
+            context = {"query": self.query, "error": message, "max_length": SEARCH_MAX_LENGTH}
+            return TemplateResponse(request, self.template_name, context, status=400)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()
         if not self.query:
             return Explainer.objects.none()
-        return Explainer.objects.published().search(self.query).prefetch_related("topics")
+        return listed(Explainer.objects.published().search(self.query))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        return super().get_context_data(query=self.query, max_length=SEARCH_MAX_LENGTH, **kwargs)
 
 
 def set_language(request, code):

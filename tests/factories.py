@@ -126,3 +126,41 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
     kind = Correction.Kind.CORRECTION
     note = "An earlier version gave the wrong date."
     significant = True
+
+
+# --- Comments (appended by the comments app) ---------------------------------------------
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A guest's comment; approved unless told otherwise (pass status=... for others)."""
+
+    class Meta:
+        model = "comments.Comment"
+
+    explainer = factory.SubFactory(ExplainerFactory, published=True)
+    guest_name = factory.Sequence(lambda n: f"Reader {n}")
+    guest_email = factory.LazyAttribute(
+        lambda c: f"{c.guest_name.replace(' ', '').lower()}@example.net"
+    )
+    body = factory.Sequence(lambda n: f"A thoughtful comment number {n} about the explainer.")
+    status = "approved"
+
+
+class ModerationActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "comments.ModerationAction"
+
+    comment = factory.SubFactory(CommentFactory, status="pending")
+    actor = factory.SubFactory(UserFactory)
+    action = "approve"
+    old_status = "pending"
+    new_status = "approved"
+
+
+class CommentReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "comments.CommentReport"
+
+    comment = factory.SubFactory(CommentFactory)
+    reporter = factory.SubFactory(UserFactory)
+    reason = "abusive"

@@ -1,0 +1,246 @@
+"""Comments in the Django admin: the same comments and the same decisions as the moderation
+pages, through the same services, so every decision is logged the same way.
+
+Nothing here deletes: comments are never added or deleted in the admin, and the moderation log
+is read-only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Comment, CommentReport, ModerationAction, ReasonCode, WordListEntry
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=ReasonCode.choices)
+    note = forms.CharField(
+        label=_("Note for the log"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _bulk(modeladmin, request, queryset, action, *, reason="", note=""):
+    try:
+        changed = services.comments_bulk_moderate(
+            comments=queryset, action=action, actor=request.user, reason=reason, note=note
+        )
+    except (PermissionDenied, ValidationError) as error:
+        modeladmin.message_user(request, " ".join(getattr(error, "messages", [str(error)])),
+                                messages.ERROR)  # fmt: skip
+        return
+    skipped = queryset.count() - changed
+    label = ModerationAction.Action(action).label
+    modeladmin.message_user(
+        request,
+        ngettext("%(action)s: %(count)d comment.", "%(action)s: %(count)d comments.", changed)
+        % {"action": label, "count": changed},
+        messages.SUCCESS,
+    )
+    if skipped:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d comment was skipped: the decision does not apply to its status.",
+                "%(count)d comments were skipped: the decision does not apply to their status.",
+                skipped,
+            )
+            % {"count": skipped},
+            messages.WARNING,
+        )
+
+
+class ReportInline(admin.TabularInline):
+    model = CommentReport
+    extra = 0
+    fields = ["reason", "reporter", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ActionInline(admin.TabularInline):
+    model = ModerationAction
+    extra = 0
+    fields = ["created_at", "action", "actor", "old_status", "new_status", "reason", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = [
+        "excerpt",
+        "author",
+        "explainer",
+        "status",
+        "reasons",
+        "is_reported",
+        "is_staff_comment",
+        "created_at",
+    ]
+    list_filter = ["status", "is_reported", "is_staff_comment", "created_at"]
+    search_fields = ["body", "guest_name", "guest_email", "user__username", "explainer__title"]
+    list_select_related = ["explainer", "user"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    actions = ["approve", "reject", "mark_spam", "remove", "restore"]
+    readonly_fields = [
+        "explainer",
+        "parent",
+        "in_reply_to",
+        "user",
+        "guest_name",
+        "guest_email",
+        "body",
+        "status",
+        "hold_reasons",
+        "is_reported",
+        "is_staff_comment",
+        "rejection_reason",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [ReportInline, ActionInline]
+
+    def has_add_permission(self, request):
+        return False  # comments come from readers, through the pipeline
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # moderation changes status; it never deletes
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, obj):
+        return Truncator(obj.body).chars(80)
+
+    @admin.display(description=_("author"))
+    def author(self, obj):
+        return obj.author_name
+
+    @admin.display(description=_("held for"))
+    def reasons(self, obj):
+        return ", ".join(obj.hold_reasons or [])
+
+    @admin.action(description=_("Approve selected comments"), permissions=["moderate"])
+    def approve(self, request, queryset):
+        _bulk(self, request, queryset, ModerationAction.Action.APPROVE)
+
+    @admin.action(description=_("Reject selected comments…"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        """Ask for the reason first (an intermediate page), then reject."""
+        if "apply" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid():
+                _bulk(
+                    self,
+                    request,
+                    queryset,
+                    ModerationAction.Action.REJECT,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+                return None
+        else:
+            form = RejectForm(initial={"reason": ReasonCode.OTHER})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject comments"),
+            "opts": self.model._meta,
+            "form": form,
+            "comments": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/comments/comment/reject.html", context)
+
+    @admin.action(description=_("Mark selected comments as spam"), permissions=["moderate"])
+    def mark_spam(self, request, queryset):
+        _bulk(self, request, queryset, ModerationAction.Action.SPAM)
+
+    @admin.action(description=_("Remove selected comments"), permissions=["moderate"])
+    def remove(self, request, queryset):
+        _bulk(self, request, queryset, ModerationAction.Action.REMOVE, reason=ReasonCode.OTHER)
+
+    @admin.action(description=_("Restore selected comments to the queue"), permissions=["moderate"])
+    def restore(self, request, queryset):
+        _bulk(self, request, queryset, ModerationAction.Action.RESTORE)
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm(services.MODERATE_PERMISSION)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log: read-only for everyone, superusers included."""
+
+    list_display = [
+        "created_at",
+        "action",
+        "comment",
+        "actor",
+        "old_status",
+        "new_status",
+        "reason",
+    ]
+    list_filter = ["action", "reason", "created_at"]
+    search_fields = ["note", "comment__body", "actor__username"]
+    list_select_related = ["comment", "comment__user", "actor"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "comment",
+        "actor",
+        "action",
+        "old_status",
+        "new_status",
+        "reason",
+        "note",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "reason", "comment", "reporter"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["comment__body", "reporter__username"]
+    list_select_related = ["comment", "comment__user", "reporter"]
+    fields = ["created_at", "comment", "reporter", "reporter_ip_hash", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # readers report from the site, one per reader per comment
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WordListEntry)
+class WordListEntryAdmin(admin.ModelAdmin):
+    list_display = ["word", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["word"]
+    fields = ["word", "kind"]

@@ -1,0 +1,45 @@
+"""The moderators' tool, mounted at /moderation/ (namespace "moderation").
+
+Reading pages answer GET; every change is a POST-only URL (GET → 405). There is no delete
+URL anywhere: moderation changes a comment's status and the log only grows.
+"""
+
+from django.urls import path, re_path
+
+from . import moderation_views as views
+from .models import ModerationAction
+
+Action = ModerationAction.Action
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    re_path(rf"^(?P<tab>{views.TAB_NAMES})/$", views.queue, name="tab"),
+    path("log/", views.moderation_log, name="log"),
+    path("bulk/", views.comments_bulk, name="bulk"),
+    path("explainers/<int:pk>/", views.explainer_thread, name="thread"),
+    path(
+        "explainers/<int:pk>/close/",
+        views.explainer_comments_toggle,
+        {"open_comments": False},
+        name="close",
+    ),
+    path(
+        "explainers/<int:pk>/open/",
+        views.explainer_comments_toggle,
+        {"open_comments": True},
+        name="open",
+    ),
+    path("users/<int:pk>/", views.commenter_history, name="commenter"),
+    path("comments/<int:pk>/author/", views.comment_author_history, name="author"),
+    *(
+        path(
+            f"comments/<int:pk>/{action.value}/",
+            views.comment_moderate,
+            {"action": action.value},
+            name=action.value,
+        )
+        for action in (Action.APPROVE, Action.REJECT, Action.SPAM, Action.REMOVE, Action.RESTORE)
+    ),
+]

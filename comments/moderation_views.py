@@ -1,0 +1,524 @@
+"""The moderators' tool on the site: the queue and its tabs, decisions, threads, histories, log.
+
+Every page is for moderators only (permission `comments.moderate_comment`; superusers too),
+never cached and never indexed. Every change is a POST that calls a service in
+`comments/services.py`, so the tool, the admin and scripts take one path and each decision
+writes its `ModerationAction`. Nothing here deletes a comment.
+"""
+
+from collections import Counter
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from explainers.models import Explainer
+
+from . import pipeline, services
+from .models import Comment, CommentReport, ModerationAction, ReasonCode
+from .moderation_forms import (
+    ACTIONS_WITH_REASON,
+    MODERATOR_ACTIONS,
+    BulkModerationForm,
+    LogFilterForm,
+    ModerationDecisionForm,
+    QueueFilterForm,
+)
+
+MODERATE_PERMISSION = "comments.moderate_comment"
+COMMENTS_PER_PAGE = 25
+LOG_PER_PAGE = 50
+THREADS_PER_PAGE = 20
+EXCERPT_CHARS = 140
+
+Status = Comment.Status
+Action = ModerationAction.Action
+
+# The author's record: statuses a moderator has decided on.
+HISTORY_STATUSES = [Status.APPROVED, Status.REJECTED, Status.SPAM, Status.REMOVED]
+
+HOLD_REASON_LABELS = {
+    pipeline.PREMODERATION: gettext_lazy("New comments wait for approval"),
+    pipeline.LINK: gettext_lazy("Contains a link"),
+    pipeline.HONEYPOT: gettext_lazy("Hidden form field was filled in (a bot?)"),
+    pipeline.TOO_FAST: gettext_lazy("Sent faster than a person types (a bot?)"),
+    pipeline.REPORTED: gettext_lazy("Reported by readers"),
+}
+HOLD_WORD_LABELS = {
+    pipeline.HOLD_WORD: gettext_lazy("Matches the hold word “%(word)s”"),
+    pipeline.BLOCK_WORD: gettext_lazy("Matches the block word “%(word)s”"),
+}
+
+
+def hold_reason_label(code: str) -> str:
+    """A moderator-readable label for a hold reason code ("hold_word:<word>" included)."""
+    kind, sep, word = str(code).partition(":")
+    if sep and kind in HOLD_WORD_LABELS:
+        return HOLD_WORD_LABELS[kind] % {"word": word}
+    return str(HOLD_REASON_LABELS.get(code, code))
+
+
+# Tabs of the tool: which comments each lists, and in what order.
+TABS = {
+    "pending": gettext_lazy("Pending"),
+    "reported": gettext_lazy("Reported"),
+    "approved": gettext_lazy("Approved"),
+    "rejected": gettext_lazy("Rejected"),
+    "spam": gettext_lazy("Spam"),
+    "removed": gettext_lazy("Removed"),
+}
+TAB_NAMES = "|".join(TABS)
+
+
+def _reported_q():
+    """Reported: sent back to the queue by reports, or published with reports since the last
+    decision. Once a moderator decides, the earlier reports are answered."""
+    new_reports = Exists(
+        CommentReport.objects.filter(
+            comment=OuterRef("pk"),
+            created_at__gte=Coalesce(OuterRef("moderated_at"), OuterRef("created_at")),
+        )
+    )
+    return Q(status=Status.PENDING, is_reported=True) | (Q(status=Status.APPROVED) & new_reports)
+
+
+def tab_queryset(tab: str):
+    if tab == "pending":
+        qs = Comment.objects.pending_queue()
+    elif tab == "reported":
+        qs = Comment.objects.filter(_reported_q()).order_by("created_at", "pk")
+    else:
+        # Decided comments: the latest first, which is what a moderator looks back at.
+        qs = Comment.objects.filter(status=tab).order_by("-created_at", "-pk")
+    return qs.select_related(
+        "explainer", "user", "moderated_by", "parent__user", "in_reply_to__user"
+    ).annotate(report_count=Count("reports", distinct=True))
+
+
+def moderator_required(view):
+    """Moderators only: anonymous → the sign-in page, signed in without permission → 403.
+
+    Every response is marked never-cache and noindex: these pages show held and guest data.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            response = redirect_to_login(request.get_full_path())
+        elif not user.has_perm(MODERATE_PERMISSION):
+            raise PermissionDenied(_("Only moderators may use the moderation tool."))
+        else:
+            response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+def attach_author_history(comments):
+    """Give each comment `author_history`: the author's other decided comments, by status.
+
+    One grouped query for the whole page (never one per row). Signed-in authors are matched
+    by account; guests by address hash or email, since they have no account.
+    """
+    comments = list(comments)
+    user_ids = {c.user_id for c in comments if c.user_id}
+    ip_hashes = {c.ip_hash for c in comments if not c.user_id and c.ip_hash}
+    emails = {c.guest_email for c in comments if not c.user_id and c.guest_email}
+    rows = []
+    if user_ids or ip_hashes or emails:
+        rows = list(
+            Comment.objects.filter(
+                Q(user_id__in=user_ids)
+                | Q(user__isnull=True, ip_hash__in=ip_hashes)
+                | Q(user__isnull=True, guest_email__in=emails),
+                status__in=HISTORY_STATUSES,
+            )
+            .values_list("user_id", "ip_hash", "guest_email", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    for comment in comments:
+        counts = Counter()
+        for user_id, ip_hash, guest_email, status, n in rows:
+            if comment.user_id:
+                same_author = user_id == comment.user_id
+            else:
+                same_author = user_id is None and (
+                    (comment.ip_hash and ip_hash == comment.ip_hash)
+                    or (comment.guest_email and guest_email == comment.guest_email)
+                )
+            if same_author:
+                counts[status] += n
+        if comment.status in HISTORY_STATUSES:
+            counts[comment.status] -= 1  # the history is about the author's *other* comments
+        comment.author_history = [(Status(s).label, s, counts[s]) for s in HISTORY_STATUSES]
+        comment.hold_reason_labels = [hold_reason_label(c) for c in comment.hold_reasons or []]
+    return comments
+
+
+def _filter_by_explainer(request, qs):
+    """Apply ?explainer=; a bad value is a 400 with the form's message, never a 500.
+
+    Returns (queryset, form, chosen explainer or None, status).
+    """
+    form = QueueFilterForm(request.GET or None)
+    if not form.is_bound:
+        return qs, form, None, 200
+    if not form.is_valid():
+        return qs.none(), form, None, 400
+    explainer = form.cleaned_data.get("explainer")
+    if explainer is not None:
+        qs = qs.filter(explainer=explainer)
+    return qs, form, explainer, 200
+
+
+def _querystring(request, **changes):
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return params.urlencode()
+
+
+def _actions_for(status):
+    """The decisions offered for a comment: those the services allow from its status.
+
+    Removing is offered for published comments only; a held one is rejected instead.
+    """
+    return [
+        action
+        for action, _label in MODERATOR_ACTIONS
+        if status in services.TRANSITIONS[action][0]
+        and (action != Action.REMOVE or status == Status.APPROVED)
+    ]
+
+
+def _decorate(comments):
+    comments = attach_author_history(comments)
+    for comment in comments:
+        comment.moderator_actions = _actions_for(comment.status)
+    return comments
+
+
+@moderator_required
+@require_safe
+def queue(request, tab="pending"):
+    """The queue (pending, oldest first) and the other tabs, filterable by explainer."""
+    qs, filter_form, explainer, status = _filter_by_explainer(request, tab_queryset(tab))
+    page = Paginator(qs, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    comments = _decorate(page.object_list)
+    pending = Comment.objects.filter(status=Status.PENDING)
+    by_status = dict(
+        Comment.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+    )
+    tab_counts = {name: by_status.get(name, 0) for name in TABS}
+    tab_counts["reported"] = Comment.objects.filter(_reported_q()).count()
+    context = {
+        "section": "queue",
+        "tab": tab,
+        "tabs": [(name, label, tab_counts[name]) for name, label in TABS.items()],
+        "page_obj": page,
+        "comments": comments,
+        "filter_form": filter_form,
+        "explainer": explainer,
+        "oldest_pending": pending.aggregate(oldest=Min("created_at"))["oldest"],
+        "pending_by_explainer": pending.values("explainer", "explainer__title")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "explainer__title")[:50],
+        "bulk_actions": MODERATOR_ACTIONS,
+        "reasons": ReasonCode.choices,
+        "page_query": _querystring(request, page=None),
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "comments/moderation/comment_list.html", context, status=status)
+
+
+def _next_url(request):
+    """Back to where the moderator was (a tab, a thread), never to another site."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return reverse("moderation:queue")
+
+
+def _run_decision(*, comment, action, actor, reason, note):
+    service_kwargs = {"comment": comment, "actor": actor, "note": note}
+    if action in ACTIONS_WITH_REASON:
+        service_kwargs["reason"] = reason
+    service = {
+        Action.APPROVE: services.comment_approve,
+        Action.REJECT: services.comment_reject,
+        Action.SPAM: services.comment_mark_spam,
+        Action.REMOVE: services.comment_remove,
+        Action.RESTORE: services.comment_restore,
+    }[action]
+    return service(**service_kwargs)
+
+
+DONE_MESSAGES = {
+    Action.APPROVE: gettext_lazy("Comment #%(pk)s approved: readers can see it now."),
+    Action.REJECT: gettext_lazy("Comment #%(pk)s rejected."),
+    Action.SPAM: gettext_lazy("Comment #%(pk)s marked as spam."),
+    Action.REMOVE: gettext_lazy("Comment #%(pk)s removed from the site."),
+    Action.RESTORE: gettext_lazy("Comment #%(pk)s restored to the pending queue."),
+}
+
+
+def _form_error_page(request, *, form, comments, action_url, action=None):
+    """A plain page to fix a decision that lacked something (e.g. a rejection reason): 400."""
+    context = {
+        "form": form,
+        "comments": _decorate(comments),
+        "action_url": action_url,
+        "action": action,
+        "bulk_actions": MODERATOR_ACTIONS,
+        "reasons": ReasonCode.choices,
+        "next_url": _next_url(request),
+    }
+    return render(request, "comments/moderation/decision_form.html", context, status=400)
+
+
+@moderator_required
+@require_POST
+def comment_moderate(request, pk, action):
+    """Approve, reject, mark as spam, remove or restore one comment, then go back."""
+    comment = get_object_or_404(Comment.objects.select_related("explainer", "user"), pk=pk)
+    form = ModerationDecisionForm(request.POST, action=action)
+    if not form.is_valid():
+        return _form_error_page(
+            request,
+            form=form,
+            comments=[comment],
+            action_url=reverse(f"moderation:{action}", kwargs={"pk": pk}),
+            action=action,
+        )
+    try:
+        _run_decision(
+            comment=comment,
+            action=action,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        # Usually a stale page: someone else decided first. Say so; nothing changed.
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, DONE_MESSAGES[action] % {"pk": comment.pk})
+    return HttpResponseRedirect(_next_url(request))
+
+
+@moderator_required
+@require_POST
+def comments_bulk(request):
+    """One decision for every ticked comment (checkboxes + action + reason + note)."""
+    form = BulkModerationForm(request.POST)
+    if not form.is_valid():
+        ticked = request.POST.getlist("comments")
+        selected = Comment.objects.filter(pk__in=[v for v in ticked if v.isdigit()])
+        return _form_error_page(
+            request,
+            form=form,
+            comments=selected.select_related("explainer", "user"),
+            action_url=reverse("moderation:bulk"),
+        )
+    selected = form.cleaned_data["comments"]
+    try:
+        changed = services.comments_bulk_moderate(
+            comments=selected,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(_next_url(request))
+    label = dict(MODERATOR_ACTIONS)[form.cleaned_data["action"]]
+    messages.success(
+        request,
+        ngettext(
+            "%(action)s: %(count)d comment changed.",
+            "%(action)s: %(count)d comments changed.",
+            changed,
+        )
+        % {"action": label, "count": changed},
+    )
+    skipped = len(selected) - changed
+    if skipped > 0:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d ticked comment was left as it was: that action does not apply to it.",
+                "%(count)d ticked comments were left as they were: "
+                "that action does not apply to them.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return HttpResponseRedirect(_next_url(request))
+
+
+@moderator_required
+@require_POST
+def explainer_comments_toggle(request, pk, open_comments):
+    """Close or reopen comments on an explainer from the tool."""
+    explainer = get_object_or_404(Explainer, pk=pk)
+    try:
+        if open_comments:
+            services.explainer_comments_open(explainer=explainer, actor=request.user)
+            messages.success(
+                request, _("Comments reopened on “%(title)s”.") % {"title": explainer.title}
+            )
+        else:
+            services.explainer_comments_close(explainer=explainer, actor=request.user)
+            messages.success(
+                request, _("Comments closed on “%(title)s”.") % {"title": explainer.title}
+            )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return HttpResponseRedirect(_next_url(request))
+
+
+@moderator_required
+@require_safe
+def explainer_thread(request, pk):
+    """An explainer's whole thread in context: every comment and reply, whatever its status."""
+    explainer = get_object_or_404(Explainer, pk=pk)
+    threads = (
+        Comment.objects.filter(explainer=explainer, parent__isnull=True)
+        .select_related("explainer", "user", "moderated_by")
+        .annotate(report_count=Count("reports", distinct=True))
+        .order_by("created_at", "pk")
+    )
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    top_level = list(page.object_list)
+    replies = list(
+        Comment.objects.filter(parent__in=top_level)
+        .select_related("explainer", "user", "moderated_by", "in_reply_to__user")
+        .annotate(report_count=Count("reports", distinct=True))
+        .order_by("created_at", "pk")
+    )
+    _decorate(top_level + replies)
+    by_parent = {}
+    for reply in replies:
+        by_parent.setdefault(reply.parent_id, []).append(reply)
+    for comment in top_level:
+        comment.thread_replies = by_parent.get(comment.pk, [])
+    status_counts = dict(
+        Comment.objects.filter(explainer=explainer)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
+    )
+    context = {
+        "explainer": explainer,
+        "page_obj": page,
+        "threads": top_level,
+        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Status.choices],
+        "closed_reason": services.closed_reason(explainer),
+        "reasons": ReasonCode.choices,
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "comments/moderation/explainer_thread.html", context)
+
+
+def _history_page(request, *, comments, heading, author_user=None):
+    comments = comments.select_related(
+        "explainer", "user", "moderated_by", "parent__user", "in_reply_to__user"
+    ).annotate(report_count=Count("reports", distinct=True))
+    status_counts = dict(comments.values_list("status").annotate(n=Count("pk")).order_by("status"))
+    page = Paginator(comments.order_by("-created_at", "-pk"), COMMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "heading": heading,
+        "author_user": author_user,
+        "page_obj": page,
+        "comments": _decorate(page.object_list),
+        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Status.choices],
+        "reasons": ReasonCode.choices,
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "comments/moderation/commenter_history.html", context)
+
+
+@moderator_required
+@require_safe
+def commenter_history(request, pk):
+    """Every comment a signed-in reader has written, newest first."""
+    author = get_object_or_404(get_user_model(), pk=pk)
+    name = author.get_full_name() or author.get_username()
+    return _history_page(
+        request,
+        comments=Comment.objects.filter(user=author),
+        heading=_("Comments by %(name)s") % {"name": name},
+        author_user=author,
+    )
+
+
+@moderator_required
+@require_safe
+def comment_author_history(request, pk):
+    """The history of a comment's author: the account's, or a guest's by address hash / email."""
+    comment = get_object_or_404(Comment, pk=pk)
+    if comment.user_id:
+        return redirect("moderation:commenter", pk=comment.user_id)
+    same_guest = Q(pk=comment.pk)
+    if comment.ip_hash:
+        same_guest |= Q(ip_hash=comment.ip_hash)
+    if comment.guest_email:
+        same_guest |= Q(guest_email=comment.guest_email)
+    return _history_page(
+        request,
+        comments=Comment.objects.filter(same_guest, user__isnull=True),
+        heading=_("Comments by the guest “%(name)s” (same address or email)")
+        % {"name": comment.guest_name},
+    )
+
+
+@moderator_required
+@require_safe
+def moderation_log(request):
+    """The append-only log: who did what to which comment, when, and why. Newest first."""
+    entries = ModerationAction.objects.select_related(
+        "actor", "comment__explainer", "comment__user"
+    ).order_by("-created_at", "-pk")
+    form = LogFilterForm(request.GET or None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            if form.cleaned_data.get("explainer"):
+                entries = entries.filter(comment__explainer=form.cleaned_data["explainer"])
+            if form.cleaned_data.get("actor"):
+                entries = entries.filter(actor=form.cleaned_data["actor"])
+        else:
+            entries, status = entries.none(), 400
+    page = Paginator(entries, LOG_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "section": "log",
+        "page_obj": page,
+        "entries": page.object_list,
+        "filter_form": form,
+        "page_query": _querystring(request, page=None),
+    }
+    return render(request, "comments/moderation/moderationaction_list.html", context, status=status)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "comments"
+
+urlpatterns = [
+    path("<slug:slug>/post/", views.comment_post, name="post"),
+    path("<slug:slug>/reply/<int:comment_id>/", views.comment_post, name="reply"),
+    path("<int:pk>/report/", views.comment_report, name="report"),
+]

@@ -1,0 +1,135 @@
+"""Reader doors into comments: the comment form, the reply form, the report form.
+
+The explainer page is served to anonymous readers from a shared cache, so it carries nothing
+per visitor: no CSRF token, no session, no form. The forms live here, at their own addresses,
+never cached; the explainer page links to them (and comments.js brings them inline). After a
+post the reader is sent back to the explainer with `?posted=pending|approved`: the same for
+everyone who posts, so it is safe to cache, and the page says what happened.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from explainers.models import Explainer
+
+from . import services, threads
+from .forms import CommentForm, ReportForm
+from .models import Comment
+
+
+def client_ip(request) -> str:
+    """The address the request came from.
+
+    REMOTE_ADDR only: X-Forwarded-For is written by the client unless a trusted proxy rewrites
+    it, and trusting it would let a flooder pick a new address for every post.
+    """
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def _explainer_or_404(slug):
+    return get_object_or_404(Explainer.objects.published(), slug=slug)
+
+
+def _posted_url(comment: Comment) -> str:
+    base = comment.explainer.get_absolute_url()
+    if comment.status == Comment.Status.APPROVED:
+        page = threads.page_number_of(comment)
+        cpage = f"&cpage={page}" if page > 1 else ""
+        return f"{base}?posted=approved{cpage}#{comment.anchor}"
+    # Spam is told the same as pending: a bot learns nothing from the answer.
+    return f"{base}?posted=pending#comments"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def comment_post(request, slug, comment_id=None):
+    """Show the comment (or reply) form; on POST submit it and go back to the explainer."""
+    explainer = _explainer_or_404(slug)
+    parent = None
+    if comment_id is not None:
+        parent = get_object_or_404(
+            Comment.objects.visible().select_related("user", "parent"),
+            pk=comment_id,
+            explainer=explainer,
+        )
+    context = {"explainer": explainer, "parent": parent}
+    reason = services.closed_reason(explainer)
+    if reason:
+        context["closed_reason"] = reason
+        return render(request, "comments/comment_form.html", context, status=403)
+
+    user = request.user if request.user.is_authenticated else None
+    if request.method == "GET":
+        context["form"] = CommentForm(explainer=explainer, user=user)
+        return render(request, "comments/comment_form.html", context)
+
+    form = CommentForm(request.POST, explainer=explainer, user=user)
+    context["form"] = form
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            comment = services.comment_submit(
+                explainer=explainer,
+                body=data["body"],
+                user=user,
+                guest_name=data.get("name", ""),
+                guest_email=data.get("email", ""),
+                parent=parent,
+                ip_address=client_ip(request),
+                honeypot=data.get("website", ""),
+                issued_at=form.issued_at,
+            )
+        except services.FloodLimitExceeded as error:
+            form.add_error(None, str(error))
+            status = 429
+        except services.CommentsClosed as error:
+            context["closed_reason"] = str(error)
+            status = 403
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            return HttpResponseRedirect(_posted_url(comment))
+    return render(request, "comments/comment_form.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def comment_report(request, pk):
+    """Report a published comment to the moderators (one report per reader per comment)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("explainer", "user").filter(
+            explainer__in=Explainer.objects.published()
+        ),
+        pk=pk,
+    )
+    context = {"comment": comment, "explainer": comment.explainer}
+    if comment.status != Comment.Status.APPROVED:
+        # Already hidden (reported enough, or moderated): nothing left to report.
+        context["unavailable"] = True
+        return render(request, "comments/comment_report.html", context, status=404)
+
+    form = ReportForm(request.POST or None)
+    context["form"] = form
+    if request.method == "GET":
+        return render(request, "comments/comment_report.html", context)
+    if form.is_valid():
+        try:
+            services.comment_report(
+                comment=comment,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            return HttpResponseRedirect(
+                f"{comment.explainer.get_absolute_url()}?reported=1#comments"
+            )
+    return render(request, "comments/comment_report.html", context, status=400)

@@ -1,0 +1,461 @@
+"""The editors' admin: explainers with their ordered parts, sources, topics and corrections.
+
+Every change of status goes through explainers/services.py (the same functions the demo
+loader and tests call): `status` is read-only in the form, and the actions and the change
+form's workflow buttons call the services and turn their refusals into admin messages.
+"""
+
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from .forms import (
+    ExplainerAdminForm,
+    PositionedInlineForm,
+    PositionedInlineFormSet,
+    TopicAdminForm,
+)
+from .models import (
+    Correction,
+    DetailSection,
+    Explainer,
+    ExplainerSource,
+    KeyPoint,
+    SourceArticle,
+    Topic,
+)
+from .services import (
+    PUBLISH_PERMISSION,
+    correction_add,
+    explainer_publish,
+    explainer_submit_for_review,
+    explainer_unpublish,
+)
+
+MARKDOWN_HELP = _(
+    "Write each body in Markdown: a blank line starts a new paragraph; **bold** and *italic*; "
+    "lines starting with - or 1. make lists; [words](https://example.org/) makes a link; "
+    "> quotes; ## starts a subheading. Raw HTML is removed. Drag a section's title bar to "
+    "reorder the sections."
+)
+
+
+class PositionedInlineMixin:
+    """Drag-and-drop ordered parts that keep the (explainer, position) constraint."""
+
+    form = PositionedInlineForm
+    formset = PositionedInlineFormSet
+    add_extra = 1
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Blank rows to fill in on a new explainer; on an existing one, "Add another" adds them.
+        return self.add_extra if obj is None else 0
+
+
+class ExplainerSourceInline(PositionedInlineMixin, SortableTabularInline):
+    model = ExplainerSource
+    fields = ["source"]
+    autocomplete_fields = ["source"]
+    verbose_name_plural = _("cited sources (the first is the primary source)")
+
+    def get_queryset(self, request):
+        # Each row's label names its explainer and source: fetch them with the rows.
+        return super().get_queryset(request).select_related("explainer", "source")
+
+
+class KeyPointInline(PositionedInlineMixin, SortableTabularInline):
+    model = KeyPoint
+    fields = ["text"]
+    add_extra = 3
+
+
+class DetailSectionInline(PositionedInlineMixin, SortableStackedInline):
+    model = DetailSection
+    fieldsets = [
+        (None, {"fields": ["heading", "body", "position"], "description": MARKDOWN_HELP}),
+        (
+            _("Figure"),
+            {
+                "fields": ["figure_image", "figure_alt", "figure_caption", "figure_credit"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+
+class CorrectionInline(admin.TabularInline):
+    """The public corrections log. New entries go through `correction_add` (see save_formset)."""
+
+    model = Correction
+    extra = 0
+    fields = ["kind", "note", "significant", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("explainer")
+
+
+@admin.register(Explainer)
+class ExplainerAdmin(SortableAdminBase, admin.ModelAdmin):
+    form = ExplainerAdminForm
+    inlines = [ExplainerSourceInline, KeyPointInline, DetailSectionInline, CorrectionInline]
+    list_display = [
+        "title",
+        "status_label",
+        "publish_at",
+        "key_point_count",
+        "language",
+        "byline",
+    ]
+    list_filter = ["status", "topics", "language"]
+    list_select_related = ["byline"]
+    search_fields = ["title", "slug", "introduction", "summary"]
+    ordering = ["-modified_at", "-pk"]
+    autocomplete_fields = ["topics"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = [
+        "status",
+        "byline",
+        "first_published_at",
+        "significant_update_at",
+        "reading_minutes",
+        "created_at",
+        "modified_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "language", "introduction", "summary", "topics"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "publish_at",
+                    "comments_open",
+                    "byline",
+                    "first_published_at",
+                    "significant_update_at",
+                ]
+            },
+        ),
+        (
+            _("Record"),
+            {"fields": ["reading_minutes", "created_at", "modified_at"], "classes": ["collapse"]},
+        ),
+    ]
+    actions = ["submit_for_review", "publish", "unpublish"]
+
+    def get_queryset(self, request):
+        # distinct: a topic filter joins topics, which would multiply the key points counted.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(key_point_count=Count("key_points", distinct=True))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            # Moving the publish time of a published explainer is publishing: publishers only.
+            readonly.append("publish_at")
+        return readonly
+
+    def has_publish_permission(self, request, obj=None):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def view_on_site(self, obj):
+        # The reader page itself (staff see drafts there as a preview). contenttypes' shortcut
+        # would prefix the Sites framework's domain, which is not necessarily this host.
+        return obj.get_absolute_url()
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        if obj.status == Explainer.Status.PUBLISHED and not obj.is_published:
+            return _("Scheduled")
+        return obj.get_status_display()
+
+    @admin.display(description=_("key points"), ordering="key_point_count")
+    def key_point_count(self, obj):
+        return obj.key_point_count
+
+    # Saving ---------------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.byline_id is None:
+            obj.byline = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Correction:
+            return super().save_formset(request, form, formset, change)
+        # New corrections go through the service, so a significant one moves the explainer's
+        # updated time (sitemap, feeds) and the entry is logged; edits and deletions are plain.
+        instances = formset.save(commit=False)
+        for correction in formset.deleted_objects:
+            correction.delete()
+        added = []
+        for correction in instances:
+            if correction.pk is None:
+                added.append(
+                    correction_add(
+                        explainer=form.instance,
+                        kind=correction.kind,
+                        note=correction.note,
+                        significant=correction.significant,
+                        actor=request.user,
+                    )
+                )
+            else:
+                correction.save()
+        formset.new_objects = added
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Signals refresh the search document part by part; once more with everything saved.
+        form.instance.refresh_derived()
+
+    # Workflow: the same services behind the actions and the change form's buttons -----------
+
+    def _refused(self, request, explainer, exc):
+        if isinstance(exc, ValidationError):
+            reasons = " ".join(exc.messages)
+        else:
+            reasons = str(exc) or gettext("You do not have permission to do that.")
+        self.message_user(
+            request,
+            gettext("“%(title)s”: %(reasons)s") % {"title": explainer, "reasons": reasons},
+            messages.ERROR,
+        )
+
+    def _submit_one(self, request, explainer) -> bool:
+        try:
+            explainer_submit_for_review(explainer=explainer, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            self._refused(request, explainer, exc)
+            return False
+        return True
+
+    def _publish_one(self, request, explainer) -> bool:
+        """Publish now, or at the explainer's publish time when that is still to come."""
+        if explainer.status == Explainer.Status.PUBLISHED:
+            self.message_user(
+                request,
+                gettext("“%(title)s” is already published.") % {"title": explainer},
+                messages.INFO,
+            )
+            return False
+        scheduled_for = explainer.publish_at
+        if scheduled_for is not None and scheduled_for <= timezone.now():
+            scheduled_for = None  # a past time would backdate it: publish now instead
+        try:
+            warnings = explainer_publish(
+                explainer=explainer, actor=request.user, publish_at=scheduled_for
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            self._refused(request, explainer, exc)
+            return False
+        for warning in warnings:
+            self.message_user(
+                request,
+                gettext("“%(title)s”: %(warning)s") % {"title": explainer, "warning": warning},
+                messages.WARNING,
+            )
+        if scheduled_for is not None:
+            self.message_user(
+                request,
+                gettext("“%(title)s” is scheduled to appear at %(time)s.")
+                % {"title": explainer, "time": localize(timezone.localtime(scheduled_for))},
+                messages.INFO,
+            )
+        return True
+
+    def _unpublish_one(self, request, explainer) -> bool:
+        if explainer.status != Explainer.Status.PUBLISHED:
+            self.message_user(
+                request,
+                gettext("“%(title)s” is not published.") % {"title": explainer},
+                messages.INFO,
+            )
+            return False
+        try:
+            explainer_unpublish(explainer=explainer, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            self._refused(request, explainer, exc)
+            return False
+        return True
+
+    @admin.action(description=_("Submit selected explainers for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        done = sum(self._submit_one(request, explainer) for explainer in queryset)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d explainer submitted for review.",
+                    "%(count)d explainers submitted for review.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Publish selected explainers"), permissions=["publish"])
+    def publish(self, request, queryset):
+        done = sum(self._publish_one(request, explainer) for explainer in queryset)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d explainer published.", "%(count)d explainers published.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Unpublish selected explainers"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        done = sum(self._unpublish_one(request, explainer) for explainer in queryset)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d explainer unpublished.", "%(count)d explainers unpublished.", done
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    WORKFLOW_BUTTONS = {
+        "_submit_for_review": _submit_one,
+        "_publish": _publish_one,
+        "_unpublish": _unpublish_one,
+    }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_publish"] = self.has_publish_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_response(self, request, obj):
+        """After "Save and publish" (etc.): the explainer is saved; now run the service."""
+        step = next(
+            (self.WORKFLOW_BUTTONS[name] for name in self.WORKFLOW_BUTTONS if name in request.POST),
+            None,
+        )
+        if step is None:
+            return None
+        self.message_user(
+            request,
+            gettext("The explainer “%(title)s” was saved.") % {"title": obj},
+            messages.SUCCESS,
+        )
+        step(self, request, obj)
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+        return HttpResponseRedirect(url)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._workflow_response(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._workflow_response(request, obj) or super().response_change(request, obj)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    form = TopicAdminForm
+    list_display = ["name", "slug", "explainer_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    # Explicit, because the count annotation's GROUP BY drops the model's default ordering.
+    ordering = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(explainer_count=Count("explainers"))
+
+    @admin.display(description=_("explainers"), ordering="explainer_count")
+    def explainer_count(self, obj):
+        return obj.explainer_count
+
+
+@admin.register(SourceArticle)
+class SourceArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_on", "language", "explainer_count"]
+    list_filter = ["language"]
+    search_fields = ["title", "publisher", "url", "author"]
+    date_hierarchy = "published_on"
+    # Explicit, because the count annotation's GROUP BY drops the model's default ordering.
+    ordering = ["-published_on", "title"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = ["title", "url", "publisher", "published_on", "author", "language", "cited_by"]
+    readonly_fields = ["cited_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(explainer_count=Count("explainer_links"))
+
+    @admin.display(description=_("explainers"), ordering="explainer_count")
+    def explainer_count(self, obj):
+        return obj.explainer_count
+
+    @admin.display(description=_("cited by"))
+    def cited_by(self, obj):
+        explainers = obj.explainers.order_by("title") if obj.pk else []
+        if not explainers:
+            return "-"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (
+                        reverse(
+                            "admin:explainers_explainer_change",
+                            args=[explainer.pk],
+                            current_app=self.admin_site.name,
+                        ),
+                        explainer.title,
+                        explainer.get_status_display(),
+                    )
+                    for explainer in explainers
+                ),
+            ),
+        )
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "significant", "created_at"]
+    list_filter = ["kind", "significant"]
+    list_select_related = ["explainer"]
+    search_fields = ["note", "explainer__title"]
+    autocomplete_fields = ["explainer"]
+    date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new entry goes through the service, like the explainer form's corrections inline.
+        created = correction_add(
+            explainer=obj.explainer,
+            kind=obj.kind,
+            note=obj.note,
+            significant=obj.significant,
+            actor=request.user,
+            at=obj.created_at,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        return None

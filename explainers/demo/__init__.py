@@ -1,0 +1,1 @@
+"""Demo content for `manage.py load_demo`: invented news in Japanese and English."""

@@ -1,0 +1,157 @@
+"""RSS and Atom feeds: latest explainers, per topic, and the corrections log.
+
+Tiny classes on Django's syndication framework. Every item starts from
+`Explainer.objects.published()`. Feeds are ordered by the last significant update, else the
+publish time, so a significant correction brings an explainer back to the top of readers'
+feeds while a silent fix does not. Links are absolute on SITE_URL (not the Sites framework's
+domain), and nothing private (emails, logins) is ever put in a feed.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import Correction, Explainer, KeyPoint, Topic
+from .seo import absolute_url, byline_name
+
+FEED_LENGTH = 20
+
+
+def feed_explainers():
+    """Published explainers, most recently published or significantly updated first."""
+    return (
+        Explainer.objects.published()
+        .select_related("byline")
+        .prefetch_related(
+            "topics", Prefetch("key_points", queryset=KeyPoint.objects.order_by("position"))
+        )
+        .annotate(feed_time=Coalesce("significant_update_at", "publish_at"))
+        .order_by("-feed_time", "-pk")
+    )
+
+
+class LatestExplainersFeed(Feed):
+    """The latest explainers, whole summary and key points in each item."""
+
+    description = _("New and significantly updated explainers of the news.")
+
+    def title(self):
+        return _("%(site)s: latest explainers") % {"site": settings.SITE_NAME}
+
+    def link(self):
+        return absolute_url(reverse("explainers:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse("explainers:feed_rss"))
+
+    def items(self):
+        return feed_explainers()[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        # Plain editor text, escaped here; the feed writer escapes the HTML once more for XML.
+        points = format_html_join("", "<li>{}</li>", ((p.text,) for p in item.key_points.all()))
+        return format_html("<p>{}</p><ul>{}</ul>", item.summary, points)
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.significant_update_at or item.publish_at
+
+    def item_author_name(self, item):
+        return byline_name(item) or None
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+
+class LatestExplainersAtomFeed(LatestExplainersFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestExplainersFeed.description
+
+    def feed_url(self):
+        return absolute_url(reverse("explainers:feed_atom"))
+
+
+class TopicExplainersFeed(LatestExplainersFeed):
+    """The latest explainers on one topic; an unknown topic is a 404."""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, obj):
+        return _("%(site)s: %(topic)s") % {"site": settings.SITE_NAME, "topic": obj.name}
+
+    def description(self, obj):
+        return _("New and significantly updated explainers about %(topic)s.") % {"topic": obj.name}
+
+    def link(self, obj):
+        return absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("explainers:topic_feed_rss", kwargs={"slug": obj.slug}))
+
+    def items(self, obj):
+        return feed_explainers().filter(topics=obj)[:FEED_LENGTH]
+
+
+class TopicExplainersAtomFeed(TopicExplainersFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("explainers:topic_feed_atom", kwargs={"slug": obj.slug}))
+
+
+class CorrectionsFeed(Feed):
+    """The public corrections log of every published explainer, newest first.
+
+    Each item links to the correction's own anchor on the explainer page.
+    """
+
+    description = _("Corrections, clarifications and updates to published explainers.")
+
+    def title(self):
+        return _("%(site)s: corrections") % {"site": settings.SITE_NAME}
+
+    def link(self):
+        return absolute_url(reverse("explainers:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse("explainers:feed_corrections"))
+
+    def items(self):
+        return (
+            Correction.objects.filter(explainer__in=Explainer.objects.published())
+            .select_related("explainer")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, item):
+        return _("%(kind)s: %(title)s") % {
+            "kind": item.get_kind_display(),
+            "title": item.explainer.title,
+        }
+
+    def item_description(self, item):
+        return format_html("<p>{}</p>", item.note)
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.created_at

@@ -1,0 +1,148 @@
+"""Forms for the editors' admin.
+
+The ordered parts of an explainer (key points, detail sections, cited sources) carry a
+`UniqueConstraint(explainer, position)`. Drag-and-drop reordering submits a whole new order at
+once, which Django's inline formsets cannot save as-is: rows are checked and saved one by one,
+so swapping positions 1 and 2 collides with the row that still holds the other position.
+`PositionedInlineForm` + `PositionedInlineFormSet` keep the rule (no two rows of one explainer
+share a position) and make reordering work.
+"""
+
+import itertools
+
+from adminsortable2.admin import CustomInlineFormSet
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from . import text
+from .models import Explainer, Topic
+
+# Far above any real position, so rows parked there cannot collide with the new order.
+POSITION_PARKING_OFFSET = 1_000_000
+
+
+class PositionedInlineForm(forms.ModelForm):
+    """One ordered part of an explainer.
+
+    Its position is checked for uniqueness against the other rows *in the same submission*
+    (by the formset), not against the database, where the rows being reordered still hold
+    their old positions until the formset saves them.
+    """
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        # A new row has no place yet (sortable2 leaves 0 or nothing): the formset appends it
+        # after the others. None keeps several new rows from "sharing" position 0.
+        if self.instance._state.adding and not position:
+            return None
+        return position
+
+    def validate_unique(self):
+        # Django 5.2 already leaves Meta UniqueConstraints out of an inline form's own check
+        # (the parent key is excluded), but a unique_together would be checked against the
+        # database here; position is excluded explicitly so reordering never depends on that.
+        exclude = self._get_validation_exclusions()
+        exclude.add("position")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as e:
+            self._update_errors(e)
+
+
+class PositionedInlineFormSet(CustomInlineFormSet):
+    """Saves a new order of an explainer's parts without tripping the position constraint.
+
+    Validation: the formset's own `validate_unique` still rejects two submitted rows with the
+    same position; each form skips the database check (see PositionedInlineForm).
+
+    Saving: inside one transaction, rows whose position changes and rows being deleted are
+    first parked far out of the way, then every row is saved at its new place. New rows
+    without a position are appended after the existing ones (sortable2's save_new).
+    """
+
+    def save(self, commit=True):
+        if not commit:
+            # Parked rows must be saved back in the same transaction; with commit=False the
+            # caller saves them, so nothing is moved here.
+            return super().save(commit=False)
+        with transaction.atomic():
+            self._park_moving_rows()
+            return super().save(commit=True)
+
+    def _park_moving_rows(self):
+        deleted = set(self.deleted_forms)
+        pks = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk and (form in deleted or "position" in form.changed_data)
+        ]
+        if pks:
+            self.model._default_manager.filter(pk__in=pks).update(
+                position=F("position") + POSITION_PARKING_OFFSET
+            )
+
+
+class ExplainerAdminForm(forms.ModelForm):
+    """The explainer's own fields. The slug may be left blank: a Japanese title has no ASCII
+    letters for the admin's slug pre-fill to use, so `Explainer.save()` romanises the title
+    into a unique slug instead."""
+
+    class Meta:
+        model = Explainer
+        fields = [
+            "title",
+            "slug",
+            "language",
+            "introduction",
+            "summary",
+            "topics",
+            "publish_at",
+            "comments_open",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = format_lazy(
+                "{} {}",
+                Explainer._meta.get_field("slug").help_text,
+                _("Leave blank to make one from the title (Japanese titles are romanised)."),
+            )
+
+
+class TopicAdminForm(forms.ModelForm):
+    """A topic; a blank slug is made from the name (romanised when the name is Japanese)."""
+
+    class Meta:
+        model = Topic
+        fields = ["name", "slug", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = format_lazy(
+            "{} {}",
+            Topic._meta.get_field("slug").help_text,
+            _("Leave blank to make one from the name."),
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("slug") and cleaned_data.get("name"):
+            cleaned_data["slug"] = self._unique_slug(cleaned_data["name"])
+        return cleaned_data
+
+    def _unique_slug(self, name: str) -> str:
+        base = text.slug_base(name, max_length=90) or "topic"
+        taken = set(
+            Topic.objects.exclude(pk=self.instance.pk)
+            .filter(slug__startswith=base)
+            .values_list("slug", flat=True)
+        )
+        candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
+        return next(candidate for candidate in candidates if candidate not in taken)

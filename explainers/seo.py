@@ -1,0 +1,154 @@
+"""What search engines and link previews read about an explainer: canonical link, meta
+description, OpenGraph/Twitter tags and schema.org `NewsArticle` JSON-LD.
+
+Built from the explainer and the parts the detail view has already prefetched (sections,
+source links with their sources, corrections, byline), so it adds no queries per page.
+Editor text reaches the page only through autoescaped template variables or `json_ld()`,
+which escapes `<`, `>` and `&` so a title containing `</script>` cannot end the script.
+"""
+
+import json
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from .models import Explainer
+
+DESCRIPTION_LENGTH = 160
+OG_LOCALES = {"ja": "ja_JP", "en": "en_US"}
+
+# The same escapes as Django's json_script: inside <script>, "<", ">" and "&" written as JSON
+# unicode escapes still parse to the same string but can never form "</script>" or "<!--".
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def absolute_url(path: str) -> str:
+    """An address on the public site (SITE_URL), whatever host the request came in on."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def iso(value) -> str | None:
+    """ISO 8601 in the site's time zone (dates stay dates)."""
+    if value is None:
+        return None
+    if hasattr(value, "tzinfo") and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.isoformat()
+
+
+def meta_description(explainer: Explainer, length: int = DESCRIPTION_LENGTH) -> str:
+    """The introduction on one line, trimmed to about `length` characters with an ellipsis."""
+    one_line = " ".join((explainer.introduction or "").split())
+    return Truncator(one_line).chars(length)
+
+
+def byline_name(explainer: Explainer) -> str:
+    """The name shown as author: the editor's full name, never their login or email."""
+    if explainer.byline_id and explainer.byline:
+        return explainer.byline.get_full_name().strip()
+    return ""
+
+
+def published_time(explainer: Explainer):
+    return explainer.first_published_at or explainer.publish_at
+
+
+def modified_time(explainer: Explainer):
+    """Only a significant update moves the modified time; silent fixes do not."""
+    return explainer.significant_update_at or published_time(explainer)
+
+
+def figure_url(explainer: Explainer) -> str:
+    """Absolute address of the first section figure, or "" when no section has one."""
+    for section in explainer.sections.all():
+        if section.figure_image:
+            return absolute_url(section.figure_image.url)
+    return ""
+
+
+def _publisher() -> dict:
+    return {"@type": "Organization", "name": settings.SITE_NAME, "url": f"{settings.SITE_URL}/"}
+
+
+def _source_item(source) -> dict:
+    item = {
+        "@type": "NewsArticle",
+        "name": source.title,
+        "headline": source.title,
+        "url": source.url,
+        "publisher": {"@type": "Organization", "name": source.publisher},
+        "datePublished": iso(source.published_on),
+        "inLanguage": source.language,
+    }
+    if source.author:
+        item["author"] = {"@type": "Person", "name": source.author}
+    return item
+
+
+def news_article(explainer: Explainer) -> dict:
+    """schema.org NewsArticle for one explainer, citing its sources in order (`isBasedOn`)
+    and listing its public corrections log (`correction`)."""
+    canonical = absolute_url(explainer.get_absolute_url())
+    name = byline_name(explainer)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": explainer.title,
+        "description": meta_description(explainer),
+        "inLanguage": explainer.language,
+        "url": canonical,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "datePublished": iso(published_time(explainer)),
+        "dateModified": iso(modified_time(explainer)),
+        # Without a named editor the newsroom itself is the author.
+        "author": {"@type": "Person", "name": name} if name else _publisher(),
+        "publisher": _publisher(),
+        "isBasedOn": [_source_item(link.source) for link in explainer.source_links.all()],
+    }
+    keywords = [topic.name for topic in explainer.topics.all()]
+    if keywords:
+        data["keywords"] = keywords
+    image = figure_url(explainer)
+    if image:
+        data["image"] = [image]
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": correction.note,
+            "datePublished": iso(correction.created_at),
+            "url": absolute_url(correction.get_absolute_url()),
+        }
+        for correction in explainer.corrections.all()
+    ]
+    if corrections:
+        data["correction"] = corrections
+    return data
+
+
+def json_ld(data: dict) -> SafeString:
+    """JSON for a <script type="application/ld+json"> body that no text can break out of."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 - escaped just above
+
+
+def explainer_meta(explainer: Explainer) -> dict:
+    """Everything templates/includes/explainer_seo.html prints for one explainer."""
+    image = figure_url(explainer)
+    return {
+        "canonical_url": absolute_url(explainer.get_absolute_url()),
+        "description": meta_description(explainer),
+        "title": explainer.title,
+        "site_name": settings.SITE_NAME,
+        "og_locale": OG_LOCALES.get(explainer.language, "en_US"),
+        "published_time": iso(published_time(explainer)),
+        "modified_time": iso(modified_time(explainer)),
+        "author": byline_name(explainer),
+        "tags": [topic.name for topic in explainer.topics.all()],
+        "image": image,
+        "twitter_card": "summary_large_image" if image else "summary",
+        "json_ld": json_ld(news_article(explainer)),
+    }

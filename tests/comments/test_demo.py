@@ -1,0 +1,43 @@
+"""The demo comments: every state, both languages, idempotent."""
+
+import pytest
+
+from comments.demo import load_demo_comments
+from comments.models import Comment, ModerationAction
+from tests.factories import ExplainerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(moderator):
+    explainers = [
+        ExplainerFactory(published=True, language="ja"),
+        ExplainerFactory(published=True, language="en"),
+    ]
+    users = [moderator, UserFactory(username="demo-reader")]
+    load_demo_comments(explainers, users)
+    return explainers, users
+
+
+def test_demo_has_comments_in_every_state_in_both_languages(demo):
+    explainers, _ = demo
+    for explainer in explainers:
+        statuses = set(explainer.comments.values_list("status", flat=True))
+        assert statuses == {"approved", "pending", "rejected", "spam", "removed"}
+        assert explainer.comments.filter(is_reported=True, status="pending").exists()
+        assert explainer.comments.filter(parent__isnull=False, in_reply_to__isnull=False).exists()
+        assert explainer.comments.filter(is_staff_comment=True, status="approved").exists()
+    assert Comment.objects.filter(explainer=explainers[0], body__contains="ニュース").exists()
+
+
+def test_demo_decisions_are_in_the_moderation_log(demo):
+    actions = set(ModerationAction.objects.values_list("action", flat=True))
+    assert {"reject", "remove", "reported"} <= actions
+
+
+def test_demo_is_idempotent(demo):
+    explainers, users = demo
+    before = (Comment.objects.count(), ModerationAction.objects.count())
+    assert load_demo_comments(explainers, users) == 0
+    assert (Comment.objects.count(), ModerationAction.objects.count()) == before

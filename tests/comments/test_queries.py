@@ -1,0 +1,65 @@
+"""The explainer page costs the same queries whatever the number of comments."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CommentFactory, ExplainerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def add_threads(explainer, threads, replies_each):
+    for _ in range(threads):
+        top = CommentFactory(explainer=explainer)
+        CommentFactory.create_batch(replies_each, explainer=explainer, parent=top)
+
+
+def test_explainer_page_query_count_is_the_same_with_0_and_200_comments(client):
+    empty = ExplainerFactory(published=True, key_points=3, sources=1)
+    busy = ExplainerFactory(published=True, key_points=3, sources=1)
+    add_threads(busy, threads=50, replies_each=3)  # 200 approved comments
+    CommentFactory.create_batch(5, explainer=busy, status="pending")
+    count_queries(client, empty.get_absolute_url())  # warm caches (sites, content types)
+    assert count_queries(client, empty.get_absolute_url()) == count_queries(
+        client, busy.get_absolute_url()
+    )
+
+
+def test_thread_page_is_three_queries(django_assert_num_queries):
+    from comments.threads import thread_page
+
+    explainer = ExplainerFactory(published=True)
+    add_threads(explainer, threads=5, replies_each=2)
+    with django_assert_num_queries(3):
+        page = thread_page(explainer=explainer, page_number=1)
+        for thread in page.threads:
+            for reply in thread.replies:
+                assert reply.author_name
+                assert reply.in_reply_to_id is None or reply.in_reply_to.author_name
+
+
+def test_later_comment_page_costs_the_same(client, settings):
+    settings.COMMENTS_PER_PAGE = 10
+    explainer = ExplainerFactory(published=True)
+    add_threads(explainer, threads=25, replies_each=1)
+    url = explainer.get_absolute_url()
+    count_queries(client, url)
+    assert count_queries(client, url) == count_queries(client, url + "?cpage=3")
+
+
+def test_comment_counts_on_lists_are_one_query(django_assert_num_queries):
+    from explainers.models import Explainer
+
+    for explainer in ExplainerFactory.create_batch(5, published=True):
+        CommentFactory.create_batch(2, explainer=explainer)
+    with django_assert_num_queries(1):
+        counts = [e.comment_count for e in Explainer.objects.published().with_comment_counts()]
+    assert counts == [2] * 5

@@ -1,0 +1,404 @@
+"""Comment services: each write, and the log entry it leaves."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from comments import services
+from comments.models import Comment, CommentReport, ModerationAction
+from explainers.models import Explainer
+from tests.factories import CommentFactory, ExplainerFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "A calm and reasonable remark about the explainer."
+
+
+@pytest.fixture
+def explainer():
+    return ExplainerFactory(published=True)
+
+
+def submit(explainer, **kwargs):
+    kwargs.setdefault("body", TEXT)
+    if "user" not in kwargs:
+        kwargs.setdefault("guest_name", "Hana")
+        kwargs.setdefault("guest_email", "hana@example.net")
+    return services.comment_submit(explainer=explainer, **kwargs)
+
+
+# --- submission -------------------------------------------------------------------------
+
+
+def test_submit_stores_a_pending_comment_and_logs_why_it_was_held(explainer):
+    comment = submit(explainer)
+    assert comment.status == Comment.Status.PENDING
+    assert comment.hold_reasons == ["premoderation"]
+    action = ModerationAction.objects.get(comment=comment)
+    assert action.action == ModerationAction.Action.HELD
+    assert (action.old_status, action.new_status, action.actor) == ("", "pending", None)
+    assert "premoderation" in action.note
+
+
+def test_staff_submission_is_approved_and_not_logged(explainer, editor):
+    comment = submit(explainer, user=editor)
+    assert comment.status == Comment.Status.APPROVED
+    assert comment.is_staff_comment
+    assert not ModerationAction.objects.filter(comment=comment).exists()
+
+
+def test_submit_derives_safe_html(explainer):
+    comment = submit(explainer, body="First line\nsecond <b>line</b>\n\nSee https://example.org/")
+    assert comment.body == "First line\nsecond <b>line</b>\n\nSee https://example.org/"
+    assert "<p>First line<br>second &lt;b&gt;line&lt;/b&gt;</p>" in comment.body_html
+    assert 'rel="nofollow ugc noopener"' in comment.body_html
+
+
+def test_signed_in_reader_comment_keeps_no_guest_details(explainer, reader):
+    comment = submit(explainer, user=reader, guest_name="Spoof", guest_email="x@example.net")
+    assert comment.user == reader
+    assert (comment.guest_name, comment.guest_email) == ("", "")
+    assert comment.author_name == "reader"
+
+
+def test_guest_needs_a_name(explainer):
+    with pytest.raises(ValidationError):
+        submit(explainer, guest_name="   ")
+    assert not Comment.objects.exists()
+
+
+def test_control_and_nul_characters_are_stripped(explainer):
+    comment = submit(explainer, body="Hello\x00 there\x07 friend\tand\nall of you\x1b")
+    assert comment.body == "Hello there friend\tand\nall of you"
+
+
+def test_bidi_overrides_are_stripped_from_the_name(explainer):
+    comment = submit(explainer, guest_name="\u202eevil\u2066 name\u202c")
+    assert comment.guest_name == "evil name"
+
+
+def test_too_short_english_is_refused(explainer):
+    with pytest.raises(ValidationError):
+        submit(explainer, body="Nice")
+
+
+def test_too_short_japanese_is_refused(explainer):
+    with pytest.raises(ValidationError):
+        submit(explainer, body="いいね")
+
+
+def test_five_japanese_characters_are_enough(explainer):
+    assert submit(explainer, body="よく分かった").pk
+
+
+def test_two_english_words_are_enough(explainer):
+    assert submit(explainer, body="Good point").pk
+
+
+def test_text_over_the_maximum_length_is_refused(explainer, settings):
+    settings.COMMENTS_MAX_LENGTH = 100
+    with pytest.raises(ValidationError):
+        submit(explainer, body="word " * 30)
+    assert not Comment.objects.exists()
+
+
+def test_reply_to_a_reply_joins_the_thread_and_says_whom_it_answers(explainer):
+    top = CommentFactory(explainer=explainer)
+    reply = CommentFactory(explainer=explainer, parent=top)
+    answer = submit(explainer, parent=reply)
+    assert answer.parent == top
+    assert answer.in_reply_to == reply
+
+
+def test_reply_to_a_top_level_comment_has_no_in_reply_to(explainer):
+    top = CommentFactory(explainer=explainer)
+    reply = submit(explainer, parent=top)
+    assert (reply.parent, reply.in_reply_to) == (top, None)
+
+
+def test_reply_to_an_unapproved_comment_is_refused(explainer):
+    pending = CommentFactory(explainer=explainer, status="pending")
+    with pytest.raises(ValidationError):
+        submit(explainer, parent=pending)
+
+
+def test_reply_to_a_comment_on_another_explainer_is_refused(explainer):
+    elsewhere = CommentFactory()
+    with pytest.raises(ValidationError):
+        submit(explainer, parent=elsewhere)
+
+
+def test_ip_address_is_stored_only_as_a_keyed_hash(explainer, settings):
+    comment = submit(explainer, ip_address="203.0.113.9")
+    assert comment.ip_hash == services.ip_hash("203.0.113.9")
+    assert "203.0.113.9" not in comment.ip_hash
+    settings.COMMENTS_IP_HASH_KEY = "another key"
+    assert services.ip_hash("203.0.113.9") != comment.ip_hash
+
+
+# --- open / closed ----------------------------------------------------------------------
+
+
+def test_comments_are_open_on_a_fresh_explainer(explainer):
+    assert services.comments_are_open(explainer)
+    assert services.closed_reason(explainer) is None
+
+
+def test_editor_closed_explainer_refuses_comments(explainer):
+    explainer.comments_open = False
+    explainer.save()
+    with pytest.raises(services.CommentsClosed):
+        submit(explainer)
+    assert not Comment.objects.exists()
+
+
+def test_comments_close_automatically_after_the_configured_days(settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    old = ExplainerFactory(
+        published=True, publish_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    assert "30" in services.closed_reason(old)
+    with pytest.raises(services.CommentsClosed):
+        submit(old)
+
+
+def test_comments_still_open_just_before_the_automatic_close(settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    recent = ExplainerFactory(
+        published=True, publish_at=timezone.now() - datetime.timedelta(days=29)
+    )
+    assert services.comments_are_open(recent)
+
+
+def test_unpublished_explainer_takes_no_comments():
+    assert not services.comments_are_open(ExplainerFactory())
+
+
+def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, editor):
+    services.explainer_comments_close(explainer=explainer, actor=editor)
+    explainer.refresh_from_db()
+    assert explainer.comments_open is False
+    services.explainer_comments_open(explainer=explainer, actor=editor)
+    explainer.refresh_from_db()
+    assert explainer.comments_open is True
+    messages = list(
+        LogEntry.objects.filter(object_id=str(explainer.pk)).values_list(
+            "change_message", flat=True
+        )
+    )
+    assert sorted(messages) == ["Closed comments.", "Opened comments."]
+
+
+def test_moderator_may_close_comments(explainer, moderator):
+    services.explainer_comments_close(explainer=explainer, actor=moderator)
+    assert Explainer.objects.get(pk=explainer.pk).comments_open is False
+
+
+def test_reader_may_not_close_comments(explainer, reader):
+    with pytest.raises(PermissionDenied):
+        services.explainer_comments_close(explainer=explainer, actor=reader)
+
+
+# --- flood control ----------------------------------------------------------------------
+
+
+def test_flood_from_one_address_is_refused_and_not_stored(explainer, settings):
+    settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 3
+    for n in range(3):
+        submit(explainer, body=f"{TEXT} {n}", ip_address="198.51.100.7")
+    with pytest.raises(services.FloodLimitExceeded):
+        submit(explainer, body=f"{TEXT} again", ip_address="198.51.100.7")
+    assert Comment.objects.count() == 3
+
+
+def test_flood_from_one_account_is_refused_across_addresses(explainer, reader, settings):
+    settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 2
+    submit(explainer, user=reader, body=f"{TEXT} one", ip_address="198.51.100.1")
+    submit(explainer, user=reader, body=f"{TEXT} two", ip_address="198.51.100.2")
+    with pytest.raises(services.FloodLimitExceeded):
+        submit(explainer, user=reader, body=f"{TEXT} three", ip_address="198.51.100.3")
+
+
+def test_other_addresses_are_not_limited_by_a_flooder(explainer, settings):
+    settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 1
+    submit(explainer, ip_address="198.51.100.7")
+    assert submit(explainer, ip_address="198.51.100.8").pk
+
+
+# --- moderation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "kwargs", "start", "end", "action", "reason"),
+    [
+        (services.comment_approve, {}, "pending", "approved", "approve", ""),
+        (services.comment_reject, {"reason": "off_topic"}, "pending", "rejected", "reject", "off_topic"),
+        (services.comment_mark_spam, {}, "pending", "spam", "spam", "spam"),
+        (services.comment_remove, {"reason": "abusive"}, "approved", "removed", "remove", "abusive"),
+        (services.comment_restore, {}, "rejected", "pending", "restore", ""),
+        (services.comment_approve, {}, "spam", "approved", "approve", ""),
+    ],
+)
+def test_moderation_changes_status_and_writes_one_log_entry(
+    moderator, service, kwargs, start, end, action, reason
+):
+    comment = CommentFactory(status=start)
+    result = service(comment=comment, actor=moderator, note="checked", **kwargs)
+    assert result.status == end
+    comment.refresh_from_db()
+    assert (comment.status, comment.moderated_by) == (end, moderator)
+    assert comment.moderated_at is not None
+    entry = ModerationAction.objects.get(comment=comment)
+    assert (entry.action, entry.old_status, entry.new_status) == (action, start, end)
+    assert (entry.actor, entry.reason, entry.note) == (moderator, reason, "checked")
+
+
+@pytest.mark.parametrize(
+    ("service", "status"),
+    [
+        (services.comment_approve, "approved"),
+        (services.comment_restore, "pending"),
+        (services.comment_remove, "removed"),
+        (services.comment_mark_spam, "spam"),
+    ],
+)
+def test_a_transition_that_makes_no_sense_is_refused_and_not_logged(moderator, service, status):
+    comment = CommentFactory(status=status)
+    with pytest.raises(ValidationError):
+        service(comment=comment, actor=moderator)
+    assert not ModerationAction.objects.exists()
+
+
+def test_reject_needs_a_reason(moderator):
+    with pytest.raises(ValidationError):
+        services.comment_reject(comment=CommentFactory(status="pending"), actor=moderator, reason="")
+
+
+def test_reject_refuses_an_unknown_reason(moderator):
+    with pytest.raises(ValidationError):
+        services.comment_reject(
+            comment=CommentFactory(status="pending"), actor=moderator, reason="because"
+        )
+
+
+def test_reader_may_not_moderate(reader):
+    comment = CommentFactory(status="pending")
+    with pytest.raises(PermissionDenied):
+        services.comment_approve(comment=comment, actor=reader)
+    assert Comment.objects.get(pk=comment.pk).status == "pending"
+
+
+def test_editor_without_moderate_permission_may_not_moderate(editor):
+    with pytest.raises(PermissionDenied):
+        services.comment_approve(comment=CommentFactory(status="pending"), actor=editor)
+
+
+def test_bulk_moderation_changes_what_applies_and_skips_the_rest(moderator):
+    pending = CommentFactory.create_batch(3, status="pending")
+    approved = CommentFactory(status="approved")
+    changed = services.comments_bulk_moderate(
+        comments=[*pending, approved], action="approve", actor=moderator
+    )
+    assert changed == 3
+    assert Comment.objects.filter(status="approved").count() == 4
+    assert ModerationAction.objects.filter(action="approve").count() == 3
+
+
+def test_bulk_reject_needs_a_reason(moderator):
+    with pytest.raises(ValidationError):
+        services.comments_bulk_moderate(
+            comments=CommentFactory.create_batch(2, status="pending"),
+            action="reject",
+            actor=moderator,
+        )
+
+
+def test_moderation_log_entries_cannot_be_changed(moderator):
+    comment = services.comment_approve(comment=CommentFactory(status="pending"), actor=moderator)
+    entry = ModerationAction.objects.get(comment=comment)
+    entry.note = "rewritten"
+    with pytest.raises(ValidationError):
+        entry.save()
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def test_report_is_recorded(reader):
+    comment = CommentFactory()
+    report = services.comment_report(comment=comment, reason="abusive", user=reader)
+    assert (report.comment, report.reporter, report.reason) == (comment, reader, "abusive")
+
+
+def test_one_report_per_reader_per_comment(reader):
+    comment = CommentFactory()
+    services.comment_report(comment=comment, reason="abusive", user=reader)
+    with pytest.raises(ValidationError, match="already reported"):
+        services.comment_report(comment=comment, reason="spam", user=reader)
+    assert CommentReport.objects.count() == 1
+
+
+def test_one_report_per_guest_address_per_comment():
+    comment = CommentFactory()
+    services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
+    with pytest.raises(ValidationError):
+        services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
+    services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.6")
+    assert CommentReport.objects.count() == 2
+
+
+def test_reports_at_the_threshold_send_the_comment_back_to_the_queue(settings):
+    settings.COMMENTS_REPORT_THRESHOLD = 3
+    comment = CommentFactory()
+    for user in UserFactory.create_batch(2):
+        services.comment_report(comment=comment, reason="abusive", user=user)
+    assert Comment.objects.get(pk=comment.pk).status == "approved"
+    services.comment_report(comment=comment, reason="abusive", user=UserFactory())
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+    assert comment.is_reported
+    assert "reported" in comment.hold_reasons
+    assert comment not in Comment.objects.visible()
+    entry = ModerationAction.objects.get(comment=comment)
+    assert (entry.action, entry.old_status, entry.new_status) == ("reported", "approved", "pending")
+
+
+def test_only_reports_after_a_moderator_reapproves_count_again(settings, moderator):
+    settings.COMMENTS_REPORT_THRESHOLD = 2
+    comment = CommentFactory()
+    for user in UserFactory.create_batch(2):
+        services.comment_report(comment=comment, reason="abusive", user=user)
+    services.comment_approve(comment=comment, actor=moderator)
+    services.comment_report(comment=comment, reason="abusive", user=UserFactory())
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert comment.is_reported is False
+
+
+def test_a_hidden_comment_cannot_be_reported(reader):
+    with pytest.raises(ValidationError):
+        services.comment_report(
+            comment=CommentFactory(status="pending"), reason="abusive", user=reader
+        )
+
+
+# --- counts -----------------------------------------------------------------------------
+
+
+def test_comment_counts_count_only_visible_comments_without_join_inflation():
+    explainer = ExplainerFactory(published=True)
+    explainer.topics.add(*TopicFactory.create_batch(3))
+    CommentFactory.create_batch(2, explainer=explainer)
+    CommentFactory(explainer=explainer, status="pending")
+    CommentFactory(explainer=explainer, status="spam")
+    other = ExplainerFactory(published=True)
+    counted = {
+        e.pk: e.comment_count
+        for e in Explainer.objects.filter(Q(topics__isnull=False) | Q(pk=other.pk))
+        .with_comment_counts()
+    }
+    assert counted == {explainer.pk: 2, other.pk: 0}

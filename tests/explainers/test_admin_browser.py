@@ -1,0 +1,96 @@
+"""An editor's path through the admin in a real browser (Chromium, CSP enforced, JS on)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from explainers.models import Explainer
+from tests.factories import SourceArticleFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def assert_clean(page):
+    assert page.console_errors == [], page.url
+
+
+def drag(page, source, target):
+    """Drag with real mouse movements, in steps, as a person does (SortableJS needs the moves)."""
+    source.scroll_into_view_if_needed()
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + 10, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 10, start["y"] - 5, steps=5)
+    page.mouse.move(end["x"] + 10, end["y"] + 2, steps=20)
+    page.mouse.up()
+
+
+def key_point_texts(page):
+    rows = page.locator("#key_points-group tbody tr.has_original")
+    return [rows.nth(i).locator("input[name$='-text']").input_value() for i in range(rows.count())]
+
+
+def test_editor_creates_reorders_by_dragging_and_publishes(page, login, editor):
+    source = SourceArticleFactory(title="Harbour expansion approved", publisher="Example Wire")
+    login(editor)
+    assert_clean(page)
+
+    page.goto("/admin/explainers/explainer/add/")
+    page.locator("#id_title").press_sequentially("Why the harbour is growing")
+    # The slug is pre-filled from the title by the admin's script.
+    expect(page.locator("#id_slug")).to_have_value("why-the-harbour-is-growing")
+    page.select_option("#id_language", "en")
+    page.fill("#id_introduction", "The city approved a bigger harbour; here is what changes.")
+    page.fill("#id_summary", "More ships, more jobs, and a longer construction period.")
+
+    # The source, picked through the autocomplete (select2 over the admin's JSON view).
+    page.locator("#source_links-0 .select2-selection").click()
+    page.locator(".select2-dropdown .select2-search__field").fill("harbour")
+    page.locator(".select2-results__option", has_text="Harbour expansion approved").click()
+
+    for i, words in enumerate(["Alpha point", "Bravo point", "Charlie point"]):
+        page.fill(f"#id_key_points-{i}-text", words)
+
+    page.fill("#id_sections-0-heading", "Background")
+    page.fill("#id_sections-0-body", "The harbour was **built** in 1900.")
+    page.locator("#sections-group .add-row a").click()
+    page.fill("#id_sections-1-heading", "What happens next")
+    page.fill("#id_sections-1-body", "Construction starts in spring.")
+
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert_clean(page)
+
+    explainer = Explainer.objects.get(title="Why the harbour is growing")
+    assert explainer.byline == editor
+    assert list(explainer.source_links.values_list("source", flat=True)) == [source.pk]
+    assert list(explainer.sections.values_list("heading", flat=True)) == [
+        "Background",
+        "What happens next",
+    ]
+    assert key_point_texts(page) == ["Alpha point", "Bravo point", "Charlie point"]
+
+    # Drag "Charlie point" by its handle above "Alpha point".
+    handles = page.locator("#key_points-group tbody tr.has_original td.original p")
+    drag(page, handles.nth(2), handles.nth(0))
+    expect(page.locator("#key_points-group tbody tr.has_original").first).to_contain_text(
+        "Charlie point"
+    )
+    visual_order = key_point_texts(page)
+    assert visual_order == ["Charlie point", "Alpha point", "Bravo point"]
+
+    page.click("input[name=_publish]")
+    page.wait_for_load_state()
+    expect(page.locator(".messagelist .error")).to_have_count(0)
+    assert_clean(page)
+
+    explainer.refresh_from_db()
+    assert explainer.is_published
+    stored = list(explainer.key_points.order_by("position").values_list("text", flat=True))
+    assert stored == visual_order
+    assert key_point_texts(page) == visual_order
+
+    # The reader page shows the new order; the history shows the publication.
+    page.goto(f"/admin/explainers/explainer/{explainer.pk}/history/")
+    expect(page.locator("#change-history")).to_contain_text("Published now.")
+    assert_clean(page)

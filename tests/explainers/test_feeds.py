@@ -1,0 +1,253 @@
+import datetime
+import html
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from lxml import etree
+from lxml import html as lxml_html
+
+from explainers.models import Explainer
+from explainers.services import correction_add
+from tests.factories import (
+    CommentFactory,
+    CorrectionFactory,
+    ExplainerFactory,
+    KeyPointFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FEEDS = ["feed_rss", "feed_atom", "topic_feed_rss", "topic_feed_atom", "feed_corrections"]
+
+
+def published(days_ago=1, **kwargs):
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    return ExplainerFactory(
+        status=Explainer.Status.PUBLISHED, publish_at=when, first_published_at=when, **kwargs
+    )
+
+
+def scheduled(**kwargs):
+    when = timezone.now() + datetime.timedelta(days=1)
+    return ExplainerFactory(status=Explainer.Status.PUBLISHED, publish_at=when, **kwargs)
+
+
+def feed_url(name, topic=None):
+    if name.startswith("topic_"):
+        return reverse(f"explainers:{name}", kwargs={"slug": topic.slug})
+    return reverse(f"explainers:{name}")
+
+
+def entries(response):
+    """(title, description HTML, link, element) for each item of an RSS or Atom feed."""
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    if root.tag == "rss":
+        return [
+            (i.findtext("title"), i.findtext("description"), i.findtext("link"), i)
+            for i in root.iter("item")
+        ]
+    assert root.tag == f"{ATOM}feed"
+    return [
+        (
+            e.findtext(f"{ATOM}title"),
+            e.findtext(f"{ATOM}summary"),
+            e.find(f"{ATOM}link").get("href"),
+            e,
+        )
+        for e in root.iter(f"{ATOM}entry")
+    ]
+
+
+def titles(response):
+    return [title for title, *_ in entries(response)]
+
+
+@pytest.fixture
+def topic():
+    return TopicFactory(name="Energy", slug="energy")
+
+
+@pytest.mark.parametrize("name", FEEDS)
+def test_feed_is_well_formed_xml(client, topic, name):
+    explainer = published(key_points=2)
+    explainer.topics.add(topic)
+    CorrectionFactory(explainer=explainer)
+    response = client.get(feed_url(name, topic))
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    assert root.tag in {"rss", f"{ATOM}feed"}
+    assert len(entries(response)) == 1
+
+
+@pytest.mark.parametrize("name", ["feed_rss", "feed_atom", "topic_feed_rss", "topic_feed_atom"])
+def test_feed_lists_only_published_explainers(client, topic, name):
+    visible = published(title="Visible explainer")
+    draft = ExplainerFactory(title="Draft explainer")
+    in_review = ExplainerFactory(title="Review explainer", status=Explainer.Status.REVIEW)
+    future = scheduled(title="Scheduled explainer")
+    for explainer in (visible, draft, in_review, future):
+        explainer.topics.add(topic)
+    assert titles(client.get(feed_url(name, topic))) == ["Visible explainer"]
+
+
+@pytest.mark.parametrize("name", ["topic_feed_rss", "topic_feed_atom"])
+def test_topic_feed_lists_only_that_topics_explainers(client, topic, name):
+    published(title="On topic").topics.add(topic)
+    published(title="Elsewhere").topics.add(TopicFactory())
+    assert titles(client.get(feed_url(name, topic))) == ["On topic"]
+
+
+@pytest.mark.parametrize("name", ["topic_feed_rss", "topic_feed_atom"])
+def test_topic_feed_for_unknown_topic_is_404(client, name):
+    url = reverse(f"explainers:{name}", kwargs={"slug": "no-such-topic"})
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["feed_rss", "feed_atom", "topic_feed_rss", "topic_feed_atom"])
+def test_feed_item_carries_summary_and_key_points_as_escaped_html_list(client, topic, name):
+    explainer = published(summary="Prices rise & fall <sometimes>.")
+    explainer.topics.add(topic)
+    KeyPointFactory(explainer=explainer, position=2, text="Second: <b>bold</b> claim")
+    KeyPointFactory(explainer=explainer, position=1, text="First point")
+    [(_, description, _, _)] = entries(client.get(feed_url(name, topic)))
+    assert description == (
+        "<p>Prices rise &amp; fall &lt;sometimes&gt;.</p>"
+        "<ul><li>First point</li><li>Second: &lt;b&gt;bold&lt;/b&gt; claim</li></ul>"
+    )
+
+
+def test_significant_correction_moves_explainer_to_top_of_feed(client):
+    older = published(days_ago=3, title="Older")
+    published(days_ago=1, title="Newer")
+    assert titles(client.get(feed_url("feed_rss"))) == ["Newer", "Older"]
+    correction_add(explainer=older, kind="correction", note="Fixed a date.", significant=True)
+    assert titles(client.get(feed_url("feed_rss"))) == ["Older", "Newer"]
+
+
+def test_silent_correction_does_not_reorder_feed(client):
+    older = published(days_ago=3, title="Older")
+    published(days_ago=1, title="Newer")
+    correction_add(explainer=older, kind="correction", note="Typo.", significant=False)
+    assert titles(client.get(feed_url("feed_atom"))) == ["Newer", "Older"]
+
+
+def test_atom_entry_published_is_publish_time_and_updated_is_significant_update(client):
+    explainer = published(days_ago=3)
+    correction = correction_add(
+        explainer=explainer, kind="update", note="New figures.", significant=True
+    )
+    [(_, _, _, entry)] = entries(client.get(feed_url("feed_atom")))
+    published_at = datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}published"))
+    updated_at = datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}updated"))
+    assert published_at == explainer.publish_at
+    assert updated_at == correction.created_at
+
+
+def test_rss_item_pubdate_is_publish_time(client):
+    explainer = published(days_ago=2)
+    [(_, _, _, item)] = entries(client.get(feed_url("feed_rss")))
+    pubdate = datetime.datetime.strptime(item.findtext("pubDate"), "%a, %d %b %Y %H:%M:%S %z")
+    assert pubdate == explainer.publish_at.replace(microsecond=0)
+
+
+def test_feed_links_are_absolute_on_site_url(client, settings):
+    settings.SITE_URL = "https://kaisetsu.example.jp"
+    explainer = published()
+    [(_, _, link, _)] = entries(client.get(feed_url("feed_rss")))
+    assert link == f"https://kaisetsu.example.jp{explainer.get_absolute_url()}"
+
+
+def test_feed_shows_byline_full_name_and_no_email(client):
+    editor = UserFactory(
+        username="hanako", first_name="Hanako", last_name="Sato", email="hanako@newsroom.example"
+    )
+    published(byline=editor)
+    for name in ("feed_rss", "feed_atom"):
+        body = client.get(feed_url(name)).content.decode()
+        assert "Hanako Sato" in body
+        assert "hanako@newsroom.example" not in body
+
+
+def test_corrections_feed_lists_published_explainers_corrections_newest_first(client, settings):
+    explainer = published(days_ago=5, title="Public")
+    first = correction_add(
+        explainer=explainer,
+        kind="correction",
+        note="Wrong year.",
+        significant=True,
+        at=timezone.now() - datetime.timedelta(days=2),
+    )
+    second = correction_add(
+        explainer=explainer, kind="clarification", note="Clearer wording.", significant=False
+    )
+    CorrectionFactory(explainer=ExplainerFactory(title="Draft"), note="Draft fix.")
+    CorrectionFactory(explainer=scheduled(title="Scheduled"), note="Scheduled fix.")
+    items = entries(client.get(feed_url("feed_corrections")))
+    assert [html.unescape(description) for _, description, _, _ in items] == [
+        "<p>Clearer wording.</p>",
+        "<p>Wrong year.</p>",
+    ]
+    assert [link for _, _, link, _ in items] == [
+        f"{settings.SITE_URL}{explainer.get_absolute_url()}#correction-{second.pk}",
+        f"{settings.SITE_URL}{explainer.get_absolute_url()}#correction-{first.pk}",
+    ]
+
+
+def test_feed_query_count_does_not_grow_with_items(client, topic):
+    def count_queries(name):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(feed_url(name, topic)).status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        published(key_points=3).topics.add(topic, TopicFactory())
+    count_queries("feed_rss")  # the Sites framework caches the current site on first use
+    small = {name: count_queries(name) for name in FEEDS}
+    for _ in range(6):
+        explainer = published(key_points=3)
+        explainer.topics.add(topic, TopicFactory())
+        CorrectionFactory(explainer=explainer)
+    large = {name: count_queries(name) for name in FEEDS}
+    assert large == small
+
+
+def test_every_page_advertises_the_latest_feeds(client):
+    doc = lxml_html.fromstring(client.get(reverse("explainers:home")).content)
+    alternates = {
+        link.get("type"): link.get("href") for link in doc.xpath('//link[@rel="alternate"]')
+    }
+    assert alternates == {
+        "application/rss+xml": feed_url("feed_rss"),
+        "application/atom+xml": feed_url("feed_atom"),
+    }
+    footer_links = doc.xpath("//footer//a/@href")
+    for name in ("feed_rss", "feed_atom", "feed_corrections"):
+        assert feed_url(name) in footer_links
+
+
+def test_topic_page_advertises_its_own_feeds(client, topic):
+    published().topics.add(topic)
+    doc = lxml_html.fromstring(client.get(topic.get_absolute_url()).content)
+    alternates = doc.xpath('//link[@rel="alternate"]/@href')
+    assert feed_url("topic_feed_rss", topic) in alternates
+    assert feed_url("topic_feed_atom", topic) in alternates
+    for name in ("topic_feed_rss", "topic_feed_atom"):
+        assert client.get(feed_url(name, topic)).status_code == 200
+
+
+def test_feeds_never_carry_commenters_details(client, topic):
+    explainer = published(key_points=2)
+    explainer.topics.add(topic)
+    CorrectionFactory(explainer=explainer)
+    CommentFactory(explainer=explainer, guest_name="Guest Writer", guest_email="guest@mail.example")
+    for name in FEEDS:
+        body = client.get(feed_url(name, topic)).content.decode()
+        assert "guest@mail.example" not in body
+        assert "Guest Writer" not in body

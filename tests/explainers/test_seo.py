@@ -1,0 +1,332 @@
+import base64
+import datetime
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from lxml import etree, html
+
+from explainers import seo
+from explainers.models import DetailSection, Explainer, ExplainerSource
+from explainers.services import correction_add
+from tests.factories import (
+    DetailSectionFactory,
+    ExplainerFactory,
+    ExplainerSourceFactory,
+    SourceArticleFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+BREAKOUT = "</script><script>alert(1)</script>"
+# A 1×1 transparent PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings, tmp_path):
+    settings.SITE_URL = "https://kaisetsu.example.jp"
+    settings.MEDIA_ROOT = tmp_path
+
+
+def published(days_ago=1, **kwargs):
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    return ExplainerFactory(
+        status=Explainer.Status.PUBLISHED, publish_at=when, first_published_at=when, **kwargs
+    )
+
+
+def scheduled(**kwargs):
+    when = timezone.now() + datetime.timedelta(days=1)
+    return ExplainerFactory(status=Explainer.Status.PUBLISHED, publish_at=when, **kwargs)
+
+
+def sitemap_entries(client):
+    """{location: lastmod or None} from /sitemap.xml."""
+    response = client.get(reverse("sitemap"))
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    return {
+        url.findtext("s:loc", namespaces=SITEMAP_NS): url.findtext(
+            "s:lastmod", namespaces=SITEMAP_NS
+        )
+        for url in root.findall("s:url", SITEMAP_NS)
+    }
+
+
+def absolute(obj):
+    return f"https://kaisetsu.example.jp{obj.get_absolute_url()}"
+
+
+def page(client, explainer):
+    response = client.get(explainer.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode(), html.fromstring(response.content)
+
+
+def meta(doc, key):
+    values = doc.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content')
+    assert len(values) == 1, f"expected one {key} meta tag, found {values}"
+    return values[0]
+
+
+def json_ld(doc):
+    [script] = doc.xpath('//script[@type="application/ld+json"]')
+    return json.loads(script.text)
+
+
+# sitemap.xml
+
+
+def test_sitemap_lists_published_explainers_and_their_topics_and_sources(client):
+    topic = TopicFactory()
+    source = SourceArticleFactory()
+    explainer = published()
+    explainer.topics.add(topic)
+    ExplainerSourceFactory(explainer=explainer, source=source)
+    assert set(sitemap_entries(client)) == {absolute(explainer), absolute(topic), absolute(source)}
+
+
+def test_sitemap_excludes_drafts_and_scheduled_and_their_topics_and_sources(client):
+    for explainer in (ExplainerFactory(), scheduled()):
+        explainer.topics.add(TopicFactory())
+        ExplainerSourceFactory(explainer=explainer)
+    assert sitemap_entries(client) == {}
+
+
+def test_sitemap_lastmod_is_last_significant_update(client):
+    explainer = published(days_ago=10)
+    at = timezone.now() - datetime.timedelta(days=2)
+    correction_add(explainer=explainer, kind="update", note="New data.", significant=True, at=at)
+    lastmod = sitemap_entries(client)[absolute(explainer)]
+    assert lastmod == timezone.localdate(at).isoformat()
+
+
+def test_sitemap_lastmod_ignores_silent_fix(client):
+    explainer = published(days_ago=10)
+    correction_add(explainer=explainer, kind="correction", note="Typo.", significant=False)
+    lastmod = sitemap_entries(client)[absolute(explainer)]
+    assert lastmod == timezone.localdate(explainer.first_published_at).isoformat()
+
+
+def test_sitemap_topic_lastmod_is_its_latest_published_explainer(client):
+    topic = TopicFactory()
+    published(days_ago=5).topics.add(topic)
+    newest = published(days_ago=3)
+    newest.topics.add(topic)
+    scheduled().topics.add(topic)
+    lastmod = sitemap_entries(client)[absolute(topic)]
+    assert lastmod == timezone.localdate(newest.first_published_at).isoformat()
+
+
+# robots.txt
+
+
+def test_robots_txt_is_plain_text_pointing_at_absolute_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Sitemap: https://kaisetsu.example.jp/sitemap.xml" in lines
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/moderation/", "/accounts/"])
+def test_robots_txt_disallows_private_areas(client, path):
+    assert f"Disallow: {path}" in client.get("/robots.txt").content.decode().splitlines()
+
+
+# Explainer page metadata
+
+
+def test_canonical_link_is_absolute_on_site_url(client):
+    explainer = published()
+    _, doc = page(client, explainer)
+    assert doc.xpath('//link[@rel="canonical"]/@href') == [absolute(explainer)]
+
+
+def test_meta_description_is_introduction_trimmed(client):
+    explainer = published(introduction="日本語の導入文です。" * 40)
+    _, doc = page(client, explainer)
+    description = meta(doc, "description")
+    assert description.startswith("日本語の導入文です。")
+    assert len(description) <= 160
+    assert description.endswith("…")
+
+
+@pytest.mark.parametrize(("language", "og_locale"), [("ja", "ja_JP"), ("en", "en_US")])
+def test_opengraph_and_twitter_tags(client, language, og_locale):
+    explainer = published(title="Rates explained", language=language, introduction="Why.")
+    _, doc = page(client, explainer)
+    assert meta(doc, "og:type") == "article"
+    assert meta(doc, "og:title") == "Rates explained"
+    assert meta(doc, "og:description") == "Why."
+    assert meta(doc, "og:url") == absolute(explainer)
+    assert meta(doc, "og:locale") == og_locale
+    assert meta(doc, "og:site_name") == "Kaisetsu"
+    published_at = datetime.datetime.fromisoformat(meta(doc, "article:published_time"))
+    assert published_at == explainer.first_published_at
+    assert meta(doc, "twitter:card") == "summary"
+    assert meta(doc, "twitter:title") == "Rates explained"
+    assert not doc.xpath('//meta[@property="og:image"]')
+
+
+def test_og_image_is_first_section_figure(client):
+    explainer = published()
+    DetailSectionFactory(explainer=explainer, position=1)
+    section = DetailSectionFactory(
+        explainer=explainer,
+        position=2,
+        figure_image=SimpleUploadedFile("chart.png", PNG, content_type="image/png"),
+        figure_alt="A chart of rates",
+    )
+    _, doc = page(client, explainer)
+    image = f"https://kaisetsu.example.jp{section.figure_image.url}"
+    assert meta(doc, "og:image") == image
+    assert meta(doc, "twitter:image") == image
+    assert meta(doc, "twitter:card") == "summary_large_image"
+    assert json_ld(doc)["image"] == [image]
+
+
+def test_modified_time_is_significant_update(client):
+    explainer = published(days_ago=4)
+    correction = correction_add(
+        explainer=explainer, kind="update", note="New figures.", significant=True
+    )
+    _, doc = page(client, explainer)
+    modified = datetime.datetime.fromisoformat(meta(doc, "article:modified_time"))
+    assert modified == correction.created_at
+    assert datetime.datetime.fromisoformat(json_ld(doc)["dateModified"]) == correction.created_at
+
+
+def test_json_ld_is_news_article_citing_sources_in_order(client):
+    explainer = published(title="解説の見出し", language="ja")
+    first = SourceArticleFactory(title="Primary", publisher="Nikkan", url="https://a.example/1")
+    second = SourceArticleFactory(title="Secondary", publisher="Asa", url="https://b.example/2")
+    # Created in the opposite order to their positions: the order must come from `position`.
+    ExplainerSourceFactory(explainer=explainer, source=second, position=2)
+    ExplainerSourceFactory(explainer=explainer, source=first, position=1)
+    _, doc = page(client, explainer)
+    data = json_ld(doc)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "解説の見出し"
+    assert data["inLanguage"] == "ja"
+    assert data["mainEntityOfPage"]["@id"] == absolute(explainer)
+    assert data["publisher"] == {
+        "@type": "Organization",
+        "name": "Kaisetsu",
+        "url": "https://kaisetsu.example.jp/",
+    }
+    assert [(s["name"], s["url"], s["publisher"]["name"]) for s in data["isBasedOn"]] == [
+        ("Primary", "https://a.example/1", "Nikkan"),
+        ("Secondary", "https://b.example/2", "Asa"),
+    ]
+    assert data["isBasedOn"][0]["datePublished"] == first.published_on.isoformat()
+    assert datetime.datetime.fromisoformat(data["datePublished"]) == explainer.first_published_at
+
+
+def test_json_ld_lists_corrections(client):
+    explainer = published(days_ago=3)
+    older = correction_add(
+        explainer=explainer,
+        kind="correction",
+        note="The vote was on Tuesday.",
+        significant=True,
+        at=timezone.now() - datetime.timedelta(days=1),
+    )
+    newer = correction_add(explainer=explainer, kind="update", note="Typo.", significant=False)
+    data = json_ld(page(client, explainer)[1])
+    assert [(c["@type"], c["text"]) for c in data["correction"]] == [
+        ("CorrectionComment", "The vote was on Tuesday."),
+        ("CorrectionComment", "Typo."),
+    ]
+    assert datetime.datetime.fromisoformat(data["correction"][0]["datePublished"]) == (
+        older.created_at
+    )
+    assert data["correction"][1]["url"] == absolute(newer)
+
+
+def test_json_ld_author_is_byline_person_without_email(client):
+    editor = UserFactory(
+        username="taro", first_name="Taro", last_name="Yamada", email="taro@newsroom.example"
+    )
+    explainer = published(byline=editor)
+    body, doc = page(client, explainer)
+    assert json_ld(doc)["author"] == {"@type": "Person", "name": "Taro Yamada"}
+    assert "taro@newsroom.example" not in body
+
+
+def test_json_ld_cannot_be_broken_out_of_by_editor_text(client):
+    explainer = published(title=f"Title {BREAKOUT}", introduction=f"Intro {BREAKOUT}")
+    ExplainerSourceFactory(
+        explainer=explainer, source=SourceArticleFactory(title=f"Source {BREAKOUT}")
+    )
+    correction_add(explainer=explainer, kind="correction", note=BREAKOUT, significant=True)
+    body, doc = page(client, explainer)
+    assert "<script>alert(1)" not in body
+    start = body.index('<script type="application/ld+json"')
+    content_start = body.index(">", start) + 1
+    content = body[content_start : body.index("</script>", content_start)]
+    data = json.loads(content)
+    assert data["headline"] == f"Title {BREAKOUT}"
+    assert data["isBasedOn"][0]["name"] == f"Source {BREAKOUT}"
+    assert data["correction"][0]["text"] == BREAKOUT
+    assert len(doc.xpath('//script[@type="application/ld+json"]')) == 1
+
+
+def test_json_ld_script_carries_the_csp_nonce(client):
+    response = client.get(published().get_absolute_url())
+    [nonce] = html.fromstring(response.content).xpath(
+        '//script[@type="application/ld+json"]/@nonce'
+    )
+    assert nonce
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_json_ld_escapes_markup_characters():
+    text = seo.json_ld({"t": "</script><!-- & -->"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"t": "</script><!-- & -->"}
+
+
+def test_seo_metadata_uses_prefetched_parts_without_queries(django_assert_num_queries):
+    explainer = published(sections=2)
+    explainer.topics.add(TopicFactory())
+    ExplainerSourceFactory(explainer=explainer)
+    correction_add(explainer=explainer, kind="update", note="More.", significant=True)
+    explainer = (
+        Explainer.objects.select_related("byline")
+        .prefetch_related(
+            "topics",
+            "corrections",
+            Prefetch("sections", queryset=DetailSection.objects.order_by("position")),
+            Prefetch(
+                "source_links",
+                queryset=ExplainerSource.objects.select_related("source").order_by("position"),
+            ),
+        )
+        .get(pk=explainer.pk)
+    )
+    with django_assert_num_queries(0):
+        seo.explainer_meta(explainer)
+
+
+def test_staff_preview_of_a_draft_is_not_indexed(client, editor):
+    draft = ExplainerFactory(key_points=3)
+    client.force_login(editor)
+    _, doc = page(client, draft)
+    assert meta(doc, "robots") == "noindex, nofollow"
+
+
+def test_published_explainer_is_indexable(client):
+    _, doc = page(client, published())
+    assert doc.xpath('//meta[@name="robots"]') == []

@@ -1,0 +1,265 @@
+"""Explainer services: each write checks its rules, happens in one transaction and leaves an
+entry in the explainer's admin history."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from explainers.models import Correction, Explainer
+from explainers.services import (
+    correction_add,
+    explainer_publish,
+    explainer_submit_for_review,
+    explainer_unpublish,
+    key_point_warning,
+)
+from tests.factories import ExplainerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The role fixtures hash passwords; the real hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def history(explainer) -> list[tuple[str, str]]:
+    """(username, message) of each admin history entry for the explainer, oldest first."""
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Explainer), object_id=str(explainer.pk)
+    ).order_by("pk")
+    assert all(entry.action_flag == CHANGE for entry in entries)
+    return [(entry.user.username, entry.change_message) for entry in entries]
+
+
+@pytest.fixture
+def ready():
+    """A draft with everything publishing needs: a source and house-style key points."""
+    return ExplainerFactory(key_points=4, sources=1, sections=1)
+
+
+# Submit for review.
+
+
+def test_submit_for_review_moves_a_draft_to_review(ready, contributor):
+    explainer = explainer_submit_for_review(explainer=ready, actor=contributor)
+    ready.refresh_from_db()
+    assert explainer.status == ready.status == Explainer.Status.REVIEW
+
+
+def test_submit_for_review_is_logged(ready, contributor):
+    explainer_submit_for_review(explainer=ready, actor=contributor)
+    assert history(ready) == [("contributor", "Submitted for review.")]
+
+
+def test_submit_for_review_refuses_a_published_explainer(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    with pytest.raises(ValidationError, match="Only a draft can be submitted"):
+        explainer_submit_for_review(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.status == Explainer.Status.PUBLISHED
+
+
+# Publish.
+
+
+def test_publish_now_makes_the_explainer_visible(ready, editor):
+    before = timezone.now()
+    warnings = explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert warnings == []
+    assert ready.status == Explainer.Status.PUBLISHED
+    assert before <= ready.publish_at <= timezone.now()
+    assert ready.first_published_at == ready.publish_at
+    assert list(Explainer.objects.published()) == [ready]
+
+
+def test_publish_now_is_logged(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    assert history(ready) == [("editor", "Published now.")]
+
+
+def test_publish_at_a_future_time_schedules_without_showing_it(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(days=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    ready.refresh_from_db()
+    assert ready.status == Explainer.Status.PUBLISHED
+    assert ready.publish_at == publish_at
+    assert not Explainer.objects.published().exists()
+    assert list(Explainer.objects.published(now=publish_at)) == [ready]
+
+
+def test_scheduled_publication_is_logged_with_its_time(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(days=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    assert history(ready) == [("editor", f"Published at {publish_at.isoformat()}.")]
+
+
+def test_publish_refuses_an_explainer_without_a_source(editor):
+    explainer = ExplainerFactory(key_points=4, sources=0)
+    with pytest.raises(ValidationError) as excinfo:
+        explainer_publish(explainer=explainer, actor=editor)
+    assert excinfo.value.messages == ["Cite at least one source article before publishing."]
+    explainer.refresh_from_db()
+    assert explainer.status == Explainer.Status.DRAFT
+    assert history(explainer) == []
+
+
+def test_publish_refuses_an_explainer_without_a_key_point(editor):
+    explainer = ExplainerFactory(key_points=0, sources=1)
+    with pytest.raises(ValidationError) as excinfo:
+        explainer_publish(explainer=explainer, actor=editor)
+    assert excinfo.value.messages == ["Add at least one key point before publishing."]
+    explainer.refresh_from_db()
+    assert explainer.status == Explainer.Status.DRAFT
+    assert history(explainer) == []
+
+
+def test_publish_reports_every_missing_part_at_once(editor):
+    explainer = ExplainerFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        explainer_publish(explainer=explainer, actor=editor)
+    assert len(excinfo.value.messages) == 2
+
+
+@pytest.mark.parametrize("count", [1, 2, 8])
+def test_publish_warns_outside_house_style_but_still_publishes(count, editor):
+    explainer = ExplainerFactory(key_points=count, sources=1)
+    warnings = explainer_publish(explainer=explainer, actor=editor)
+    assert warnings == [f"This explainer has {count} key points; house style is 3 to 7."]
+    assert Explainer.objects.published().filter(pk=explainer.pk).exists()
+
+
+@pytest.mark.parametrize("count", [3, 5, 7])
+def test_publish_does_not_warn_inside_house_style(count, editor):
+    explainer = ExplainerFactory(key_points=count, sources=1)
+    assert explainer_publish(explainer=explainer, actor=editor) == []
+
+
+def test_key_point_range_follows_settings(settings):
+    settings.KAISETSU_KEY_POINTS_MIN = 2
+    settings.KAISETSU_KEY_POINTS_MAX = 4
+    assert key_point_warning(2) is None
+    assert key_point_warning(5) == "This explainer has 5 key points; house style is 2 to 4."
+
+
+def test_contributor_may_not_publish(ready, contributor):
+    with pytest.raises(PermissionDenied):
+        explainer_publish(explainer=ready, actor=contributor)
+    ready.refresh_from_db()
+    assert ready.status == Explainer.Status.DRAFT
+    assert history(ready) == []
+
+
+def test_publish_fills_the_search_document(editor):
+    explainer = ExplainerFactory(key_points=3, sources=1, introduction="Ｗｉｎｄ power")
+    Explainer.objects.filter(pk=explainer.pk).update(search_document="", reading_minutes=0)
+    explainer_publish(explainer=explainer, actor=editor)
+    explainer.refresh_from_db()
+    assert "wind power" in explainer.search_document
+    assert explainer.reading_minutes >= 1
+
+
+# Unpublish.
+
+
+def test_unpublish_hides_the_explainer_and_keeps_first_published(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    first_published = ready.first_published_at
+    explainer_unpublish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.status == Explainer.Status.DRAFT
+    assert not Explainer.objects.published().exists()
+    assert ready.first_published_at == first_published
+
+
+def test_republishing_keeps_the_first_published_time(ready, editor):
+    first_time = timezone.now() - datetime.timedelta(days=3)
+    explainer_publish(explainer=ready, actor=editor, publish_at=first_time)
+    explainer_unpublish(explainer=ready, actor=editor)
+    explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.first_published_at == first_time
+    assert ready.publish_at > first_time
+
+
+def test_unpublish_is_logged(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    explainer_unpublish(explainer=ready, actor=editor)
+    assert history(ready) == [("editor", "Published now."), ("editor", "Unpublished.")]
+
+
+def test_contributor_may_not_unpublish(ready, editor, contributor):
+    explainer_publish(explainer=ready, actor=editor)
+    with pytest.raises(PermissionDenied):
+        explainer_unpublish(explainer=ready, actor=contributor)
+    ready.refresh_from_db()
+    assert ready.status == Explainer.Status.PUBLISHED
+
+
+# Corrections.
+
+
+def test_significant_correction_moves_the_updated_time(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    at = timezone.now() + datetime.timedelta(minutes=5)
+    correction = correction_add(
+        explainer=ready,
+        kind="correction",
+        note="Date fixed.",
+        significant=True,
+        actor=editor,
+        at=at,
+    )
+    ready.refresh_from_db()
+    assert correction.created_at == at
+    assert ready.significant_update_at == at
+    assert ready.updated_at == at
+    assert ready.lastmod == at
+
+
+def test_silent_correction_does_not_move_the_updated_time(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    correction_add(
+        explainer=ready, kind="correction", note="Typo.", significant=False, actor=editor
+    )
+    ready.refresh_from_db()
+    assert ready.significant_update_at is None
+    assert ready.lastmod == ready.first_published_at
+    assert Correction.objects.filter(explainer=ready, significant=False).count() == 1
+
+
+def test_corrections_are_logged(ready, editor):
+    correction_add(
+        explainer=ready, kind="update", note="New figures.", significant=True, actor=editor
+    )
+    correction_add(
+        explainer=ready, kind="correction", note="Typo.", significant=False, actor=editor
+    )
+    assert history(ready) == [
+        ("editor", "Added significant update."),
+        ("editor", "Added silent correction."),
+    ]
+
+
+def test_correction_with_an_unknown_kind_is_refused_and_nothing_changes(ready, editor):
+    with pytest.raises(ValidationError) as excinfo:
+        correction_add(explainer=ready, kind="retraction", note="x", significant=True, actor=editor)
+    assert "kind" in excinfo.value.message_dict
+    ready.refresh_from_db()
+    assert ready.significant_update_at is None
+    assert not Correction.objects.exists()
+    assert history(ready) == []
+
+
+def test_correction_without_a_note_is_refused(ready, editor):
+    with pytest.raises(ValidationError) as excinfo:
+        correction_add(explainer=ready, kind="correction", note="", significant=True, actor=editor)
+    assert "note" in excinfo.value.message_dict

@@ -1,0 +1,165 @@
+"""The settings module, loaded the way a server loads it: in a fresh process with a chosen
+environment. Each check builds its environment from scratch, so the result is the same on a
+laptop and in CI (where DATABASE_URL and REDIS_URL point at PostgreSQL and Redis)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "DATABASES": settings.DATABASES,
+    "CACHES": settings.CACHES,
+}, default=str))
+"""
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run code with the project's settings and ONLY the given environment variables."""
+    clean_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def loaded_settings(**env: str) -> dict:
+    result = run_python(PRINT_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_python(PRINT_SETTINGS)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_an_explicit_debug_off_still_needs_the_secret_key():
+    result = run_python(PRINT_SETTINGS, DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_starts_with_a_secret_key_and_debug_off_by_default():
+    loaded = loaded_settings(DJANGO_SECRET_KEY="a-test-key")
+    assert loaded["DEBUG"] is False
+
+
+def test_debug_mode_starts_without_a_secret_key():
+    loaded = loaded_settings(DJANGO_DEBUG="1")
+    assert loaded["DEBUG"] is True
+
+
+def test_default_database_is_sqlite_with_immediate_transactions_wal_and_busy_timeout():
+    database = loaded_settings(DJANGO_SECRET_KEY="a-test-key")["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    options = database["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 5
+
+
+def test_database_url_selects_another_database():
+    database = loaded_settings(
+        DJANGO_SECRET_KEY="a-test-key", DATABASE_URL="postgres://kaisetsu@db.invalid:5432/kaisetsu"
+    )["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["NAME"] == "kaisetsu"
+    assert "transaction_mode" not in database.get("OPTIONS", {})
+
+
+CONCURRENT_WRITERS = """
+import json, threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+    cursor.execute("INSERT INTO counter (id, n) VALUES (1, 0)")
+    cursor.execute("PRAGMA journal_mode")
+    journal_mode = cursor.fetchone()[0]
+connection.close()
+
+ROUNDS = 15
+errors = []
+start = threading.Barrier(2)
+
+
+def writer():
+    # Read, pause, then write in one transaction: the pattern that fails with
+    # "database is locked" when two deferred transactions both try to upgrade to writing.
+    try:
+        start.wait()
+        for _ in range(ROUNDS):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT n FROM counter WHERE id = 1")
+                (n,) = cursor.fetchone()
+                time.sleep(0.005)
+                cursor.execute("UPDATE counter SET n = %s WHERE id = 1", [n + 1])
+    except Exception as exc:
+        errors.append(repr(exc))
+    finally:
+        connection.close()
+
+
+threads = [threading.Thread(target=writer) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter WHERE id = 1")
+    total = cursor.fetchone()[0]
+print(json.dumps({"errors": errors, "total": total, "rounds": 2 * ROUNDS,
+                  "journal_mode": journal_mode}))
+"""
+
+
+def test_two_concurrent_sqlite_writers_both_succeed(tmp_path):
+    database = tmp_path / "concurrent.sqlite3"
+    result = run_python(
+        CONCURRENT_WRITERS, DJANGO_SECRET_KEY="a-test-key", DATABASE_URL=f"sqlite:///{database}"
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["errors"] == []
+    assert outcome["total"] == outcome["rounds"]  # every write landed, none was lost
+    assert outcome["journal_mode"] == "wal"
+
+
+def test_redis_url_selects_the_redis_cache_without_connecting():
+    cache = loaded_settings(
+        DJANGO_SECRET_KEY="a-test-key", REDIS_URL="redis://cache.invalid:6379/3"
+    )["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://cache.invalid:6379/3"
+
+
+def test_without_redis_url_the_cache_is_local_memory():
+    cache = loaded_settings(DJANGO_SECRET_KEY="a-test-key")["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
