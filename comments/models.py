@@ -170,8 +170,9 @@ class Comment(models.Model):
     @property
     def author_name(self) -> str:
         if self.user_id is not None and self.user is not None:
-            return self.user.get_full_name() or self.user.get_username()
-        return self.guest_name
+            return public_name(self.user)
+        # A blank guest name only happens when the author deleted their account.
+        return self.guest_name or str(_("Deleted user"))
 
     @property
     def anchor(self) -> str:
@@ -191,9 +192,26 @@ class ModerationAction(models.Model):
         HELD = "held", _("Held on arrival")
         GRANT_TRUST = "grant_trust", _("Trust granted")
         REVOKE_TRUST = "revoke_trust", _("Trust revoked")
+        AUTO_TRUST = "auto_trust", _("Trust left to the rule")
+        ACCOUNT_DELETED = "account_deleted", _("Author deleted their account")
 
     comment = models.ForeignKey(
-        Comment, on_delete=models.CASCADE, related_name="actions", verbose_name=_("comment")
+        Comment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("comment"),
+        help_text=_("Empty for decisions about a reader rather than one comment (trust)."),
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trust_actions",
+        verbose_name=_("reader"),
+        help_text=_("The reader a trust decision is about."),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -219,6 +237,8 @@ class ModerationAction(models.Model):
         verbose_name_plural = _("moderation actions")
 
     def __str__(self):
+        if self.comment_id is None:
+            return f"{self.get_action_display()} @{self.subject_user_id}"
         return f"{self.get_action_display()} #{self.comment_id}"
 
     def save(self, *args, **kwargs):
@@ -303,3 +323,88 @@ class WordListEntry(models.Model):
         self.word = (self.word or "").strip()
         if not self.word:
             raise ValidationError({"word": _("Enter a word.")})
+
+
+# --- Reader accounts (appended by the accounts work) ---------------------------------------
+
+
+def public_name(user) -> str:
+    """The name shown with a signed-in author's comments.
+
+    A reader's chosen display name when they have one. allauth makes usernames from the local
+    part of the email address, so a reader's username is never shown: it would leak the address.
+    Staff without a profile keep their full name (or username) as before.
+    """
+    try:
+        profile = user.reader_profile
+    except ReaderProfile.DoesNotExist:
+        return user.get_full_name() or user.get_username()
+    return profile.display_name or user.get_full_name() or str(_("Reader"))
+
+
+class ReaderProfile(models.Model):
+    """What a signed-in reader chooses for themselves: their public name, emails, language,
+    and the moderators' trust decision about them."""
+
+    class Trust(models.TextChoices):
+        AUTO = "auto", _("By the rule (approved comments, no recent rejection)")
+        GRANTED = "granted", _("Granted by a moderator")
+        REVOKED = "revoked", _("Revoked by a moderator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reader_profile",
+        verbose_name=_("account"),
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown with the reader's comments instead of their email address."),
+    )
+    notify_replies = models.BooleanField(
+        _("email me when someone replies"),
+        default=False,
+        help_text=_("An email when a reply to one of the reader's comments is published."),
+    )
+    notify_decisions = models.BooleanField(
+        _("email me about moderation decisions"),
+        default=False,
+        help_text=_("An email when a moderator publishes or rejects one of the reader's comments."),
+    )
+    language = models.CharField(
+        _("email language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of emails to this reader; empty means the site's default."),
+    )
+    trust = models.CharField(
+        _("trust"),
+        max_length=10,
+        choices=Trust.choices,
+        default=Trust.AUTO,
+        help_text=_(
+            "Trusted readers' comments are published at once (links and hold words still "
+            "hold them). Change it from the reader's history page so the log records it."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reader profile")
+        verbose_name_plural = _("reader profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trust__in=["auto", "granted", "revoked"]),
+                name="readerprofile_trust_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name or str(self.user)
+
+    def email_language(self) -> str:
+        return self.language or settings.LANGUAGE_CODE

@@ -95,6 +95,23 @@ def _reported_q():
     return Q(status=Status.PENDING, is_reported=True) | (Q(status=Status.APPROVED) & new_reports)
 
 
+# What a comment card shows: its explainer, its author's public name, who decided, and the
+# comment it answers. Fetched with the rows, never one query per card.
+COMMENT_CARD_RELATED = (
+    "explainer",
+    "user__reader_profile",
+    "moderated_by",
+    "parent__user__reader_profile",
+    "in_reply_to__user__reader_profile",
+)
+
+
+def for_cards(qs):
+    return qs.select_related(*COMMENT_CARD_RELATED).annotate(
+        report_count=Count("reports", distinct=True)
+    )
+
+
 def tab_queryset(tab: str):
     if tab == "pending":
         qs = Comment.objects.pending_queue()
@@ -103,9 +120,7 @@ def tab_queryset(tab: str):
     else:
         # Decided comments: the latest first, which is what a moderator looks back at.
         qs = Comment.objects.filter(status=tab).order_by("-created_at", "-pk")
-    return qs.select_related(
-        "explainer", "user", "moderated_by", "parent__user", "in_reply_to__user"
-    ).annotate(report_count=Count("reports", distinct=True))
+    return for_cards(qs)
 
 
 def moderator_required(view):
@@ -301,7 +316,7 @@ def _form_error_page(request, *, form, comments, action_url, action=None):
 @require_POST
 def comment_moderate(request, pk, action):
     """Approve, reject, mark as spam, remove or restore one comment, then go back."""
-    comment = get_object_or_404(Comment.objects.select_related("explainer", "user"), pk=pk)
+    comment = get_object_or_404(for_cards(Comment.objects.all()), pk=pk)
     form = ModerationDecisionForm(request.POST, action=action)
     if not form.is_valid():
         return _form_error_page(
@@ -338,7 +353,7 @@ def comments_bulk(request):
         return _form_error_page(
             request,
             form=form,
-            comments=selected.select_related("explainer", "user"),
+            comments=for_cards(selected),
             action_url=reverse("moderation:bulk"),
         )
     selected = form.cleaned_data["comments"]
@@ -404,19 +419,13 @@ def explainer_comments_toggle(request, pk, open_comments):
 def explainer_thread(request, pk):
     """An explainer's whole thread in context: every comment and reply, whatever its status."""
     explainer = get_object_or_404(Explainer, pk=pk)
-    threads = (
-        Comment.objects.filter(explainer=explainer, parent__isnull=True)
-        .select_related("explainer", "user", "moderated_by")
-        .annotate(report_count=Count("reports", distinct=True))
-        .order_by("created_at", "pk")
+    threads = for_cards(
+        Comment.objects.filter(explainer=explainer, parent__isnull=True).order_by("created_at", "pk")
     )
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     top_level = list(page.object_list)
     replies = list(
-        Comment.objects.filter(parent__in=top_level)
-        .select_related("explainer", "user", "moderated_by", "in_reply_to__user")
-        .annotate(report_count=Count("reports", distinct=True))
-        .order_by("created_at", "pk")
+        for_cards(Comment.objects.filter(parent__in=top_level).order_by("created_at", "pk"))
     )
     _decorate(top_level + replies)
     by_parent = {}
@@ -443,9 +452,7 @@ def explainer_thread(request, pk):
 
 
 def _history_page(request, *, comments, heading, author_user=None):
-    comments = comments.select_related(
-        "explainer", "user", "moderated_by", "parent__user", "in_reply_to__user"
-    ).annotate(report_count=Count("reports", distinct=True))
+    comments = for_cards(comments)
     status_counts = dict(comments.values_list("status").annotate(n=Count("pk")).order_by("status"))
     page = Paginator(comments.order_by("-created_at", "-pk"), COMMENTS_PER_PAGE).get_page(
         request.GET.get("page")

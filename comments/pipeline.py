@@ -25,7 +25,7 @@ from django.utils import timezone
 from explainers import text
 from explainers.sanitize import plain_text_to_html
 
-from .models import Comment, WordListEntry
+from .models import Comment, ReaderProfile, WordListEntry
 
 PREMODERATION = "premoderation"
 LINK = "link"
@@ -62,9 +62,15 @@ def is_trusted(user) -> bool:
 
     Trusted: at least COMMENTS_TRUSTED_AFTER_APPROVED approved comments, and no comment
     rejected or marked as spam in the last COMMENTS_TRUST_REJECTION_WINDOW_DAYS days.
-    Guests are never trusted: a name and an email prove nothing.
+    Guests are never trusted: a name and an email prove nothing. A moderator's decision on
+    the reader's profile (granted / revoked) overrides the rule either way.
     """
     if user is None or not user.is_authenticated:
+        return False
+    override = ReaderProfile.objects.filter(user=user).values_list("trust", flat=True).first()
+    if override == ReaderProfile.Trust.GRANTED:
+        return True
+    if override == ReaderProfile.Trust.REVOKED:
         return False
     needed = settings.COMMENTS_TRUSTED_AFTER_APPROVED
     if needed <= 0:

@@ -22,8 +22,14 @@ from django.utils.translation import gettext as _
 
 from explainers import text
 
-from . import pipeline
-from .models import Comment, CommentReport, ModerationAction, ReasonCode
+from . import notifications, pipeline
+from .models import (
+    Comment,
+    CommentReport,
+    ModerationAction,
+    ReaderProfile,
+    ReasonCode,
+)
 
 MODERATE_PERMISSION = "comments.moderate_comment"
 
@@ -271,6 +277,9 @@ def comment_submit(
                 new_status=verdict.status,
                 note=", ".join(verdict.reasons),
             )
+        else:
+            # Published at once (trusted reader, staff): a reply tells its thread's author.
+            notifications.on_published(comment)
     return comment
 
 
@@ -330,6 +339,8 @@ def _moderate(*, comment, actor, action, reason="", note="") -> Comment:
             reason=reason,
             note=note,
         )
+        # Emails go after the commit, and a failed send is logged, never raised.
+        notifications.on_decision(comment, action)
     return comment
 
 
@@ -434,3 +445,78 @@ def comment_report(*, comment, reason, user=None, ip_address="") -> CommentRepor
                 note=_("%(count)d reader reports") % {"count": reports.count()},
             )
     return report
+
+
+# --- Privacy ------------------------------------------------------------------------------
+
+
+def comment_addresses_purge(*, now=None) -> int:
+    """Forget the address hash of comments older than COMMENTS_IP_RETENTION_DAYS.
+
+    The hash is only needed while flood and abuse patterns are fresh; after that it is
+    personal data with no purpose. Run daily (`manage.py purge_comment_addresses`).
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    with transaction.atomic():
+        return Comment.objects.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")
+
+
+# --- Reader accounts and trust ------------------------------------------------------------
+
+PROFILE_FIELDS = frozenset({"display_name", "language", "notify_replies", "notify_decisions"})
+TRUST_ACTIONS = {
+    ReaderProfile.Trust.GRANTED: A.GRANT_TRUST,
+    ReaderProfile.Trust.REVOKED: A.REVOKE_TRUST,
+    ReaderProfile.Trust.AUTO: A.AUTO_TRUST,
+}
+
+
+def reader_profile_get(*, user) -> ReaderProfile:
+    """The reader's profile, created empty the first time it is needed (staff, demo users and
+    accounts older than profiles have none until then)."""
+    profile, _created = ReaderProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def reader_profile_update(*, user, **fields) -> ReaderProfile:
+    """Change what a reader chooses for themselves (never their trust: moderators decide it)."""
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"Not a reader's choice: {', '.join(sorted(unknown))}")
+    if "display_name" in fields:
+        fields["display_name"] = clean_name(fields["display_name"])
+    with transaction.atomic():
+        profile, _created = ReaderProfile.objects.select_for_update().get_or_create(user=user)
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.full_clean()
+        profile.save()
+    return profile
+
+
+def reader_trust_set(*, user, actor, trust, note="") -> ReaderProfile:
+    """Grant or revoke a reader's trust by hand, or give the decision back to the rule.
+
+    Moderators only; logged in the moderation log (an entry about the reader, not a comment).
+    """
+    _require(actor, MODERATE_PERMISSION)
+    if trust not in ReaderProfile.Trust.values:
+        raise ValidationError({"trust": _("Choose one of the listed trust settings.")})
+    with transaction.atomic():
+        profile, _created = ReaderProfile.objects.select_for_update().get_or_create(user=user)
+        old = profile.trust
+        if old == trust:
+            raise ValidationError(_("The reader's trust is already set that way."))
+        profile.trust = trust
+        profile.full_clean()
+        profile.save(update_fields=["trust", "modified_at"])
+        ModerationAction.objects.create(
+            comment=None,
+            subject_user=user,
+            actor=actor if actor is not None and actor.pk else None,
+            action=TRUST_ACTIONS[ReaderProfile.Trust(trust)],
+            old_status="",
+            new_status="",
+            note=note or f"{old} → {trust}",
+        )
+    return profile

@@ -127,7 +127,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SQLITE_TEST_NAME")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,6 +188,17 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Readers choose the name shown with their comments when they sign up.
+ACCOUNT_SIGNUP_FORM_CLASS = "comments.accounts_forms.ReaderSignupForm"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("DJANGO_SECURE_SSL", False) else "http"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Rate limits, counted in the cache (Redis in production, so they hold across app servers).
+# Failed sign-ins are limited per address and per account: guessing a password gets refused.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+}  # allauth's defaults apply to the rest (password reset, email confirmation, ...)
 
 # Email: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = os.environ.get(
@@ -258,7 +268,7 @@ COMMENTS_PREMODERATION = env_bool("COMMENTS_PREMODERATION", True)
 COMMENTS_TRUSTED_AFTER_APPROVED = env_int("COMMENTS_TRUSTED_AFTER_APPROVED", 3)
 COMMENTS_TRUST_REJECTION_WINDOW_DAYS = env_int("COMMENTS_TRUST_REJECTION_WINDOW_DAYS", 30)
 COMMENTS_HOLD_LINKS = env_bool("COMMENTS_HOLD_LINKS", True)
-# A form returned faster than this (seconds) is treated as a bot; older than the lifetime is refused.
+# A form sent back faster than this (seconds) is a bot; one older than its lifetime is refused.
 COMMENTS_MIN_SECONDS_TO_SUBMIT = env_int("COMMENTS_MIN_SECONDS_TO_SUBMIT", 3)
 COMMENTS_FORM_LIFETIME_SECONDS = env_int("COMMENTS_FORM_LIFETIME_SECONDS", 2 * 60 * 60)
 # Flood control: more than this many comments a minute from one address/account gets HTTP 429.
@@ -272,3 +282,6 @@ COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 # IP addresses are kept only as a keyed hash, and purged after the retention period.
 COMMENTS_IP_HASH_KEY = os.environ.get("COMMENTS_IP_HASH_KEY", "") or SECRET_KEY
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 90)
+# Reader notifications: with this on, the SMTP conversation happens in a background thread
+# after the commit, so a slow mail server never slows a comment post or a decision down.
+COMMENTS_EMAIL_IN_BACKGROUND = env_bool("COMMENTS_EMAIL_IN_BACKGROUND", False)

@@ -15,6 +15,7 @@ admin.site.index_title = _("Explainers, sources and comments")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("comments.accounts_urls")),
     path("accounts/", include("allauth.urls")),
     path("moderation/", include("comments.moderation_urls")),
     path("comments/", include("comments.urls")),

@@ -151,7 +151,7 @@ class ExplainerAdmin(SortableAdminBase, admin.ModelAdmin):
             {"fields": ["reading_minutes", "created_at", "modified_at"], "classes": ["collapse"]},
         ),
     ]
-    actions = ["submit_for_review", "publish", "unpublish"]
+    actions = ["submit_for_review", "publish", "unpublish", "close_comments", "open_comments"]
 
     def get_queryset(self, request):
         # distinct: a topic filter joins topics, which would multiply the key points counted.
@@ -331,6 +331,37 @@ class ExplainerAdmin(SortableAdminBase, admin.ModelAdmin):
                 % {"count": done},
                 messages.SUCCESS,
             )
+
+    def _set_comments(self, request, queryset, *, open_comments: bool):
+        # The comments app owns the rule and the log entry; the action only calls its service.
+        from comments.services import explainer_comments_close, explainer_comments_open
+
+        service = explainer_comments_open if open_comments else explainer_comments_close
+        done = 0
+        for explainer in queryset:
+            try:
+                service(explainer=explainer, actor=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                self._refused(request, explainer, exc)
+            else:
+                done += 1
+        if done:
+            message = (
+                ngettext("Comments opened on %(count)d explainer.",
+                         "Comments opened on %(count)d explainers.", done)
+                if open_comments
+                else ngettext("Comments closed on %(count)d explainer.",
+                              "Comments closed on %(count)d explainers.", done)
+            )  # fmt: skip
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Close comments on selected explainers"), permissions=["change"])
+    def close_comments(self, request, queryset):
+        self._set_comments(request, queryset, open_comments=False)
+
+    @admin.action(description=_("Open comments on selected explainers"), permissions=["change"])
+    def open_comments(self, request, queryset):
+        self._set_comments(request, queryset, open_comments=True)
 
     WORKFLOW_BUTTONS = {
         "_submit_for_review": _submit_one,

@@ -7,6 +7,8 @@ KAISETSU_REQUIRE_BROWSER=1 (CI), which turns a missing browser into a failure.
 
 import os
 import shutil
+import tempfile
+from importlib import import_module
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told it is safe. Tests only: never set in settings or production.
@@ -58,18 +60,75 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(_browser_skip_reason, red=True, bold=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test against a file (one per run), not the shared in-memory database.
+
+    The browser tests' live server answers requests in several threads; an in-memory
+    database in shared-cache mode fails them with "database table is locked", which no busy
+    timeout waits out. A file with WAL and the busy timeout behaves like production.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = os.path.join(
+            tempfile.gettempdir(), f"kaisetsu-test-{os.getpid()}.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_and_clean_cache(settings):
-    """Tests render {% static %} without a collected manifest, and start with an empty cache."""
+    """Tests render {% static %} without a collected manifest, hash passwords fast, and start
+    with an empty cache."""
     from django.core.cache import cache
 
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Real password hashing is deliberately slow; tests only need it to be a hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
+
+
+ROLE_MIGRATIONS = ("explainers.migrations.0002_roles", "comments.migrations.0002_roles")
+
+
+def ensure_roles():
+    """Recreate the newsroom groups exactly as the data migrations define them.
+
+    Transactional (browser) tests end with a flush, which empties every table; Django
+    recreates content types and permissions afterwards, but not the migrations' groups.
+    """
+    from django.contrib.auth.models import Permission
+
+    for module_name in ROLE_MIGRATIONS:
+        app_label = module_name.split(".")[0]
+        for name, codenames in import_module(module_name).ROLES.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
+
+
+@pytest.fixture(autouse=True)
+def _newsroom_roles(request):
+    """Make sure the role groups exist for every test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    wants_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not wants_db:
+        return
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if Group.objects.filter(name__in=["Editors", "Contributors", "Moderators"]).count() != 3:
+        ensure_roles()
 
 
 def _user_in(group_name, **kwargs):

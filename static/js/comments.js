@@ -30,6 +30,13 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         var form = doc.querySelector("form.comment-form");
         if (!form) throw new Error("no form on the form page");
+        // One form open at a time: two would repeat the same field ids on the page.
+        document.querySelectorAll(".comment-form-slot").forEach(function (other) {
+          if (other !== slot) other.replaceChildren();
+        });
+        document.querySelectorAll("a[data-comment-slot][aria-expanded=true]").forEach(function (a) {
+          a.setAttribute("aria-expanded", "false");
+        });
         slot.replaceChildren(document.importNode(form, true));
         link.setAttribute("aria-expanded", "true");
         link.removeAttribute("aria-busy");

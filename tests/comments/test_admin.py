@@ -135,3 +135,19 @@ def test_moderator_can_edit_the_word_list(client, moderator):
         reverse("admin:comments_wordlistentry_add"), {"word": "詐欺", "kind": "hold"}
     )
     assert response.status_code == 302
+
+
+def test_explainer_changelist_actions_close_and_open_comments(client, editor):
+    from explainers.models import Explainer
+    from tests.factories import ExplainerFactory
+
+    explainers = ExplainerFactory.create_batch(2, published=True)
+    client.force_login(editor)
+    url = reverse("admin:explainers_explainer_changelist")
+    ids = [e.pk for e in explainers]
+    client.post(url, {"action": "close_comments", ACTION_CHECKBOX_NAME: ids})
+    assert not Explainer.objects.filter(pk__in=ids, comments_open=True).exists()
+    client.post(url, {"action": "open_comments", ACTION_CHECKBOX_NAME: ids[:1]})
+    assert (
+        list(Explainer.objects.filter(comments_open=True).values_list("pk", flat=True)) == ids[:1]
+    )

@@ -34,7 +34,9 @@ def test_body_html_is_derived_on_save():
 
 def test_absolute_url_points_at_the_comment_on_the_explainer():
     comment = CommentFactory()
-    assert comment.get_absolute_url() == f"{comment.explainer.get_absolute_url()}#comment-{comment.pk}"
+    assert (
+        comment.get_absolute_url() == f"{comment.explainer.get_absolute_url()}#comment-{comment.pk}"
+    )
 
 
 def test_author_name_is_the_account_name_for_signed_in_readers():

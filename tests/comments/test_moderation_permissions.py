@@ -12,6 +12,13 @@ from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factory users get a password; hashing it the production way would slow every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 Status = Comment.Status
 
 
@@ -42,7 +49,7 @@ def world(reader):
 PAGES = {
     "queue": lambda w: reverse("moderation:queue"),
     **{
-        f"tab-{tab}": (lambda tab: lambda w: reverse("moderation:tab", kwargs={"tab": tab}))(tab)
+        f"tab-{tab}": lambda w, tab=tab: reverse("moderation:tab", kwargs={"tab": tab})
         for tab in TABS
     },
     "log": lambda w: reverse("moderation:log"),

@@ -11,6 +11,13 @@ from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factory users get a password; hashing it the production way would slow every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 Status = Comment.Status
 
 

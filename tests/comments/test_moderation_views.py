@@ -12,6 +12,13 @@ from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factory users get a password; hashing it the production way would slow every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 Status = Comment.Status
 Action = ModerationAction.Action
 
@@ -243,7 +250,7 @@ def test_tabs_show_counts_and_keep_the_explainer_filter(mod_client, explainer):
     response = mod_client.get(
         reverse("moderation:tab", kwargs={"tab": "spam"}), {"explainer": explainer.pk}
     )
-    assert dict((name, count) for name, _label, count in response.context["tabs"])["spam"] == 1
+    assert {name: count for name, _label, count in response.context["tabs"]}["spam"] == 1
     html = response.content.decode()
     assert f'href="{reverse("moderation:queue")}?explainer={explainer.pk}"' in html
 

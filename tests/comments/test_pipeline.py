@@ -39,7 +39,9 @@ def test_without_premoderation_a_plain_guest_comment_is_approved(no_premoderatio
 
 
 def test_staff_comment_is_approved_at_once_with_badge():
-    verdict = pipeline.evaluate(body=ENGLISH + " https://example.org/", user=UserFactory(is_staff=True))
+    verdict = pipeline.evaluate(
+        body=ENGLISH + " https://example.org/", user=UserFactory(is_staff=True)
+    )
     assert verdict.status == Comment.Status.APPROVED
     assert verdict.is_staff_comment is True
     assert verdict.reasons == []
@@ -111,7 +113,9 @@ def test_hold_word_holds_even_a_trusted_reader(no_premoderation):
     CommentFactory.create_batch(3, user=user, guest_name="")
     hold("refund")
     assert pipeline.is_trusted(user)
-    assert pipeline.evaluate(body="Give me a refund now", user=user).status == Comment.Status.PENDING
+    assert (
+        pipeline.evaluate(body="Give me a refund now", user=user).status == Comment.Status.PENDING
+    )
 
 
 def test_block_word_marks_as_spam():
@@ -149,9 +153,7 @@ def test_form_returned_at_human_speed_is_not_spam(settings):
 def test_every_reason_is_recorded():
     hold("refund")
     block("casino")
-    verdict = pipeline.evaluate(
-        body="casino refund at https://example.org/", honeypot="filled"
-    )
+    verdict = pipeline.evaluate(body="casino refund at https://example.org/", honeypot="filled")
     assert verdict.status == Comment.Status.SPAM
     assert set(verdict.reasons) == {
         "block_word:casino",

@@ -158,9 +158,7 @@ def test_editor_closed_explainer_refuses_comments(explainer):
 
 def test_comments_close_automatically_after_the_configured_days(settings):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
-    old = ExplainerFactory(
-        published=True, publish_at=timezone.now() - datetime.timedelta(days=31)
-    )
+    old = ExplainerFactory(published=True, publish_at=timezone.now() - datetime.timedelta(days=31))
     assert "30" in services.closed_reason(old)
     with pytest.raises(services.CommentsClosed):
         submit(old)
@@ -236,9 +234,23 @@ def test_other_addresses_are_not_limited_by_a_flooder(explainer, settings):
     ("service", "kwargs", "start", "end", "action", "reason"),
     [
         (services.comment_approve, {}, "pending", "approved", "approve", ""),
-        (services.comment_reject, {"reason": "off_topic"}, "pending", "rejected", "reject", "off_topic"),
+        (
+            services.comment_reject,
+            {"reason": "off_topic"},
+            "pending",
+            "rejected",
+            "reject",
+            "off_topic",
+        ),
         (services.comment_mark_spam, {}, "pending", "spam", "spam", "spam"),
-        (services.comment_remove, {"reason": "abusive"}, "approved", "removed", "remove", "abusive"),
+        (
+            services.comment_remove,
+            {"reason": "abusive"},
+            "approved",
+            "removed",
+            "remove",
+            "abusive",
+        ),
         (services.comment_restore, {}, "rejected", "pending", "restore", ""),
         (services.comment_approve, {}, "spam", "approved", "approve", ""),
     ],
@@ -275,7 +287,9 @@ def test_a_transition_that_makes_no_sense_is_refused_and_not_logged(moderator, s
 
 def test_reject_needs_a_reason(moderator):
     with pytest.raises(ValidationError):
-        services.comment_reject(comment=CommentFactory(status="pending"), actor=moderator, reason="")
+        services.comment_reject(
+            comment=CommentFactory(status="pending"), actor=moderator, reason=""
+        )
 
 
 def test_reject_refuses_an_unknown_reason(moderator):
@@ -398,7 +412,20 @@ def test_comment_counts_count_only_visible_comments_without_join_inflation():
     other = ExplainerFactory(published=True)
     counted = {
         e.pk: e.comment_count
-        for e in Explainer.objects.filter(Q(topics__isnull=False) | Q(pk=other.pk))
-        .with_comment_counts()
+        for e in Explainer.objects.filter(
+            Q(topics__isnull=False) | Q(pk=other.pk)
+        ).with_comment_counts()
     }
     assert counted == {explainer.pk: 2, other.pk: 0}
+
+
+def test_old_address_hashes_are_purged_and_recent_ones_kept(settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    old = CommentFactory(ip_hash="a" * 64)
+    recent = CommentFactory(ip_hash="b" * 64)
+    Comment.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=91)
+    )
+    assert services.comment_addresses_purge() == 1
+    assert Comment.objects.get(pk=old.pk).ip_hash == ""
+    assert Comment.objects.get(pk=recent.pk).ip_hash == "b" * 64

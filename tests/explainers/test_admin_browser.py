@@ -14,13 +14,20 @@ def assert_clean(page):
 
 
 def drag(page, source, target):
-    """Drag with real mouse movements, in steps, as a person does (SortableJS needs the moves)."""
+    """Drag with real mouse movements, in steps, as a person does (SortableJS needs the moves).
+
+    Short pauses after pressing and before releasing let SortableJS notice the drag even when
+    the machine is busy; without them the drop can land before the drag has started.
+    """
+    target.scroll_into_view_if_needed()
     source.scroll_into_view_if_needed()
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + 10, start["y"] + start["height"] / 2)
     page.mouse.down()
-    page.mouse.move(start["x"] + 10, start["y"] - 5, steps=5)
-    page.mouse.move(end["x"] + 10, end["y"] + 2, steps=20)
+    page.wait_for_timeout(150)
+    page.mouse.move(start["x"] + 10, start["y"] - 5, steps=10)
+    page.mouse.move(end["x"] + 10, end["y"] + 2, steps=30)
+    page.wait_for_timeout(300)
     page.mouse.up()
 
 

@@ -1,0 +1,16 @@
+"""A reader's own pages, mounted at /accounts/ beside allauth's (namespace "reader")."""
+
+from django.urls import path
+
+from . import accounts_views as views
+
+app_name = "reader"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("comments/", views.my_comments, name="comments"),
+    path("export/", views.data_export, name="export"),
+    path("delete/", views.account_delete, name="delete"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("trust/<int:pk>/", views.reader_trust, name="trust"),
+]

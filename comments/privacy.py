@@ -1,0 +1,181 @@
+"""A reader's data: what we keep, how long, and how they take it with them or delete it.
+
+- Addresses are kept only as a keyed hash (services.ip_hash), and forgotten after
+  COMMENTS_IP_RETENTION_DAYS (`manage.py purge_comment_ips`, daily from cron).
+- `reader_data_export` is everything tied to an account, as JSON-ready data.
+- `reader_account_delete` deletes the account but keeps threads readable: the reader's
+  comments stay in place (same status, so replies still hang together) as "Deleted user" with
+  their text replaced, and each change is written to the moderation log.
+"""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from explainers.sanitize import plain_text_to_html
+
+from . import services
+from .models import Comment, CommentReport, ModerationAction, ReaderProfile
+
+PURGED_PREFIX = "purged-"
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+# --- Address retention --------------------------------------------------------------------
+
+
+def report_addresses_purge(*, now=None) -> int:
+    """Forget the address hash behind old guest reports.
+
+    The hash cannot simply be blanked: "one report per address per comment" is a unique
+    constraint, so two blanked reports on one comment would collide. Each gets a marker made
+    from its own id instead, which says nothing about where it came from.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    with transaction.atomic():
+        return (
+            CommentReport.objects.filter(created_at__lt=cutoff, reporter__isnull=True)
+            .exclude(reporter_ip_hash="")
+            .exclude(reporter_ip_hash__startswith=PURGED_PREFIX)
+            .update(
+                reporter_ip_hash=Concat(
+                    Value(PURGED_PREFIX), Cast("pk", CharField()), output_field=CharField()
+                )
+            )
+        )
+
+
+def comment_ips_purge(*, now=None) -> tuple[int, int]:
+    """Forget addresses older than the retention period: (comments, reports) changed."""
+    with transaction.atomic():
+        comments = services.comment_addresses_purge(now=now)
+        reports = report_addresses_purge(now=now)
+    return comments, reports
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+def reader_data_export(*, user) -> dict:
+    """Everything tied to the account, in a form `json.dumps` can write.
+
+    Only this reader's own rows: their account, their comments (whatever the status) and
+    their reports. Other people's comments are never included, not even the ones they
+    answered (only their ids).
+    """
+    profile = ReaderProfile.objects.filter(user=user).first()
+    comments = (
+        Comment.objects.filter(user=user)
+        .select_related("explainer")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "exported_at": _iso(timezone.now()),
+        "site": settings.SITE_URL,
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in EmailAddress.objects.filter(user=user).order_by("pk")
+            ],
+            "profile": {
+                "display_name": profile.display_name if profile else "",
+                "language": profile.language if profile else "",
+                "notify_replies": profile.notify_replies if profile else False,
+                "notify_decisions": profile.notify_decisions if profile else False,
+                "trust": profile.trust if profile else ReaderProfile.Trust.AUTO,
+            },
+        },
+        "comments": [
+            {
+                "id": comment.pk,
+                "explainer": comment.explainer.title,
+                "explainer_url": f"{settings.SITE_URL}{comment.explainer.get_absolute_url()}",
+                "thread": comment.parent_id,
+                "in_reply_to": comment.in_reply_to_id,
+                "body": comment.body,
+                "status": comment.status,
+                "rejection_reason": comment.rejection_reason,
+                "created_at": _iso(comment.created_at),
+                "moderated_at": _iso(comment.moderated_at),
+            }
+            for comment in comments
+        ],
+        "reports": [
+            {"comment": report.comment_id, "reason": report.reason, "created_at": _iso(report.created_at)}
+            for report in CommentReport.objects.filter(reporter=user).order_by("created_at", "pk")
+        ],
+    }
+
+
+# --- Deletion -----------------------------------------------------------------------------
+
+
+def deleted_comment_text(language: str) -> str:
+    """What a deleted reader's comment says instead, in its explainer's language."""
+    with translation.override(language):
+        return gettext("This comment was removed because its author deleted their account.")
+
+
+def reader_account_delete(*, user) -> int:
+    """Delete the account; keep its comments as "Deleted user" with the text removed.
+
+    The comments keep their status and place, so a published thread still reads in order and
+    replies to them still make sense. Returns how many comments were anonymised.
+    """
+    with transaction.atomic():
+        comments = list(
+            Comment.objects.select_for_update()
+            .filter(user=user)
+            .select_related("explainer")
+            .order_by("pk")
+        )
+        ModerationAction.objects.bulk_create(
+            ModerationAction(
+                comment=comment,
+                actor=None,
+                action=ModerationAction.Action.ACCOUNT_DELETED,
+                old_status=comment.status,
+                new_status=comment.status,
+                note="The author deleted their account: text and author removed.",
+            )
+            for comment in comments
+        )
+        by_language = {}
+        for comment in comments:
+            by_language.setdefault(comment.explainer.language, []).append(comment.pk)
+        for language, pks in by_language.items():
+            text = deleted_comment_text(language)
+            # A queryset update, not save(): Comment.clean() rightly refuses a comment with
+            # neither an account nor a name, and this is the one place that makes one.
+            Comment.objects.filter(pk__in=pks).update(
+                body=text,
+                body_html=plain_text_to_html(text),
+                user=None,
+                guest_name="",
+                guest_email="",
+                ip_hash="",
+            )
+        # Their reports stay (moderators acted on them) but lose the account. Each gets its
+        # own marker so that two deleted reporters of one comment do not collide in the
+        # "one report per address" constraint once the account link is gone.
+        CommentReport.objects.filter(reporter=user).update(
+            reporter=None,
+            reporter_ip_hash=Concat(
+                Value("deleted-"), Cast("pk", CharField()), output_field=CharField()
+            ),
+        )
+        user.delete()
+    return len(comments)
