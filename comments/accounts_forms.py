@@ -1,5 +1,4 @@
-"""Forms for reader accounts: the extra sign-up field, the account page, deleting an account,
-and the moderators' trust decision.
+"""Forms for reader accounts: the extra sign-up field, the account page, deleting an account.
 
 Sign-up, sign-in, email verification and password reset are allauth's own forms; the only
 thing added to them is the display name (ACCOUNT_SIGNUP_FORM_CLASS points here).
@@ -88,15 +87,3 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
-
-
-class TrustForm(forms.Form):
-    """A moderator grants or revokes a reader's trust, or hands it back to the rule."""
-
-    trust = forms.ChoiceField(label=_("Trust"), choices=ReaderProfile.Trust.choices)
-    note = forms.CharField(
-        label=_("Note for the log"),
-        required=False,
-        max_length=500,
-        widget=forms.TextInput,
-    )

@@ -12,5 +12,4 @@ urlpatterns = [
     path("export/", views.data_export, name="export"),
     path("delete/", views.account_delete, name="delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("trust/<int:pk>/", views.reader_trust, name="trust"),
 ]

@@ -1,5 +1,5 @@
 """A signed-in reader's own pages: the account page, "My comments", data export, account
-deletion; the one-click unsubscribe link from emails; the moderators' trust decision.
+deletion; the one-click unsubscribe link from emails.
 
 Sign-up, sign-in, verification and password pages are allauth's (at /accounts/ too), styled
 by the templates in templates/allauth/ and templates/account/. Every page here is personal,
@@ -9,23 +9,22 @@ so none is cached.
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import notifications, privacy, services
-from .accounts_forms import AccountDeleteForm, ReaderProfileForm, TrustForm
-from .models import Comment, ReaderProfile
+from .accounts_forms import AccountDeleteForm, ReaderProfileForm
+from .models import Comment
 
 MY_COMMENTS_PER_PAGE = 20
 
@@ -112,30 +111,3 @@ def unsubscribe(request, token):
         services.reader_profile_update(user=user, **{notifications.KINDS[kind]: False})
         context["done"] = True
     return render(request, "comments/account/unsubscribe.html", context)
-
-
-@never_cache
-@login_required
-@require_POST
-def reader_trust(request, pk):
-    """Moderators grant or revoke a reader's trust (or hand it back to the rule); logged."""
-    if not request.user.has_perm(services.MODERATE_PERMISSION):
-        raise PermissionDenied(_("Only moderators may change a reader's trust."))
-    reader = get_object_or_404(get_user_model(), pk=pk)
-    form = TrustForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reader_trust_set(
-                user=reader,
-                actor=request.user,
-                trust=form.cleaned_data["trust"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            label = ReaderProfile.Trust(form.cleaned_data["trust"]).label
-            messages.success(request, _("Trust changed: %(label)s.") % {"label": label})
-    else:
-        messages.error(request, _("Choose one of the listed trust settings."))
-    return HttpResponseRedirect(reverse("moderation:commenter", kwargs={"pk": reader.pk}))

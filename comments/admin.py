@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Comment, CommentReport, ModerationAction, ReasonCode, WordListEntry
+from .models import (
+    Comment,
+    CommentReport,
+    ModerationAction,
+    ReaderProfile,
+    ReasonCode,
+    WordListEntry,
+)
 
 
 class RejectForm(forms.Form):
@@ -191,6 +198,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "created_at",
         "action",
         "comment",
+        "subject_user",
         "actor",
         "old_status",
         "new_status",
@@ -198,11 +206,12 @@ class ModerationActionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "reason", "created_at"]
     search_fields = ["note", "comment__body", "actor__username"]
-    list_select_related = ["comment", "comment__user", "actor"]
+    list_select_related = ["comment", "comment__user__reader_profile", "actor", "subject_user"]
     date_hierarchy = "created_at"
     fields = [
         "created_at",
         "comment",
+        "subject_user",
         "actor",
         "action",
         "old_status",
@@ -244,3 +253,74 @@ class WordListEntryAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["word"]
     fields = ["word", "kind"]
+
+
+@admin.register(ReaderProfile)
+class ReaderProfileAdmin(admin.ModelAdmin):
+    """Readers' own settings, and their trust. Trust changes go through the same service as
+    the moderation tool, so they are logged; only moderators may make them."""
+
+    list_display = ["__str__", "user", "trust", "notify_replies", "notify_decisions", "language"]
+    list_filter = ["trust", "notify_replies", "notify_decisions", "language"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "display_name", "language", "notify_replies", "notify_decisions", "trust"]
+    actions = ["grant_trust", "revoke_trust", "auto_trust"]
+
+    def has_add_permission(self, request):
+        return False  # a profile comes with a reader's account
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm(services.MODERATE_PERMISSION):
+            return ["user"]
+        return ["user", "trust"]
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm(services.MODERATE_PERMISSION)
+
+    def save_model(self, request, obj, form, change):
+        new_trust = obj.trust
+        if change and "trust" in form.changed_data:
+            obj.trust = form.initial["trust"]  # the service makes (and logs) the change
+            super().save_model(request, obj, form, change)
+            services.reader_trust_set(
+                user=obj.user, actor=request.user, trust=new_trust, note="Changed in the admin."
+            )
+            obj.trust = new_trust
+        else:
+            super().save_model(request, obj, form, change)
+
+    def _set_trust(self, request, queryset, trust):
+        changed = 0
+        for profile in queryset.select_related("user"):
+            try:
+                services.reader_trust_set(
+                    user=profile.user, actor=request.user, trust=trust, note="Changed in the admin."
+                )
+            except ValidationError:
+                continue  # already set that way
+            changed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Trust changed for %(count)d reader.",
+                "Trust changed for %(count)d readers.",
+                changed,
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Grant trust to the selected readers"), permissions=["moderate"])
+    def grant_trust(self, request, queryset):
+        self._set_trust(request, queryset, ReaderProfile.Trust.GRANTED)
+
+    @admin.action(description=_("Revoke trust from the selected readers"), permissions=["moderate"])
+    def revoke_trust(self, request, queryset):
+        self._set_trust(request, queryset, ReaderProfile.Trust.REVOKED)
+
+    @admin.action(
+        description=_("Leave the selected readers' trust to the rule"), permissions=["moderate"]
+    )
+    def auto_trust(self, request, queryset):
+        self._set_trust(request, queryset, ReaderProfile.Trust.AUTO)

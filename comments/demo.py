@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from . import pipeline, services
-from .models import Comment, WordListEntry
+from .models import Comment, ReaderProfile, WordListEntry
 
 WORDS = [
     ("必ず儲かる", WordListEntry.Kind.HOLD),
@@ -79,6 +79,22 @@ SCRIPTS = {
             "記事の二番目の要点は少し言い過ぎではないでしょうか。",
             None,
             "reported",
+            [],
+        ),
+        (
+            "j",
+            "reader",
+            "専門用語の説明がもう少しあると、初めて読む人にも分かりやすいと思います。",
+            None,
+            "pending",
+            [],
+        ),
+        (
+            "k",
+            "reader",
+            "関係ない話ですが、おすすめの本があれば教えてください。",
+            None,
+            "rejected",
             [],
         ),
     ],
@@ -155,6 +171,22 @@ SCRIPTS = {
             "reported",
             [],
         ),
+        (
+            "j",
+            "reader",
+            "A short glossary of the technical terms would help first-time readers.",
+            None,
+            "pending",
+            [],
+        ),
+        (
+            "k",
+            "reader",
+            "Off topic, but can anyone recommend a good book this week?",
+            None,
+            "rejected",
+            [],
+        ),
     ],
 }
 
@@ -178,6 +210,16 @@ def load_demo_comments(explainers, users) -> int:
     moderator = next((u for u in users if u.has_perm(services.MODERATE_PERMISSION)), None)
     for word, kind in WORDS:
         WordListEntry.objects.get_or_create(word=word, kind=kind)
+    if reader is not None:
+        # The demo reader's account page has something to show; a later run keeps their edits.
+        ReaderProfile.objects.get_or_create(
+            user=reader,
+            defaults={
+                "display_name": reader.get_full_name() or "Demo Reader",
+                "notify_replies": True,
+                "notify_decisions": True,
+            },
+        )
 
     created_count = 0
     for explainer in explainers:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from explainers.models import Explainer
 
-from .models import Comment, ModerationAction, ReasonCode
+from .models import Comment, ModerationAction, ReaderProfile, ReasonCode
 
 Action = ModerationAction.Action
 
@@ -124,3 +124,20 @@ class LogFilterForm(QueueFilterForm):
             .objects.filter(pk__in=ModerationAction.objects.values("actor"))
             .order_by("username")
         )
+
+
+class ReaderTrustForm(forms.Form):
+    """A moderator's decision on whether a reader's comments are published at once."""
+
+    trust = forms.ChoiceField(
+        label=_("Trust"),
+        choices=ReaderProfile.Trust.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("For the moderation log."),
+    )

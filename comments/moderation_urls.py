@@ -32,6 +32,7 @@ urlpatterns = [
         name="open",
     ),
     path("users/<int:pk>/", views.commenter_history, name="commenter"),
+    path("users/<int:pk>/trust/", views.reader_trust, name="trust"),
     path("comments/<int:pk>/author/", views.comment_author_history, name="author"),
     *(
         path(

@@ -28,7 +28,14 @@ from django.views.decorators.http import require_POST, require_safe
 from explainers.models import Explainer
 
 from . import pipeline, services
-from .models import Comment, CommentReport, ModerationAction, ReasonCode
+from .models import (
+    Comment,
+    CommentReport,
+    ModerationAction,
+    ReaderProfile,
+    ReasonCode,
+    public_name,
+)
 from .moderation_forms import (
     ACTIONS_WITH_REASON,
     MODERATOR_ACTIONS,
@@ -36,6 +43,7 @@ from .moderation_forms import (
     LogFilterForm,
     ModerationDecisionForm,
     QueueFilterForm,
+    ReaderTrustForm,
 )
 
 MODERATE_PERMISSION = "comments.moderate_comment"
@@ -420,7 +428,9 @@ def explainer_thread(request, pk):
     """An explainer's whole thread in context: every comment and reply, whatever its status."""
     explainer = get_object_or_404(Explainer, pk=pk)
     threads = for_cards(
-        Comment.objects.filter(explainer=explainer, parent__isnull=True).order_by("created_at", "pk")
+        Comment.objects.filter(explainer=explainer, parent__isnull=True).order_by(
+            "created_at", "pk"
+        )
     )
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     top_level = list(page.object_list)
@@ -451,13 +461,14 @@ def explainer_thread(request, pk):
     return render(request, "comments/moderation/explainer_thread.html", context)
 
 
-def _history_page(request, *, comments, heading, author_user=None):
+def _history_page(request, *, comments, heading, author_user=None, trust_form=None, status=200):
     comments = for_cards(comments)
     status_counts = dict(comments.values_list("status").annotate(n=Count("pk")).order_by("status"))
     page = Paginator(comments.order_by("-created_at", "-pk"), COMMENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
+        "section": "queue",
         "heading": heading,
         "author_user": author_user,
         "page_obj": page,
@@ -466,21 +477,74 @@ def _history_page(request, *, comments, heading, author_user=None):
         "reasons": ReasonCode.choices,
         "next_url": request.get_full_path(),
     }
-    return render(request, "comments/moderation/commenter_history.html", context)
+    if author_user is not None:
+        # Read, never created here: a GET must not write (the service creates it on change).
+        trust = (
+            ReaderProfile.objects.filter(user=author_user).values_list("trust", flat=True).first()
+            or ReaderProfile.Trust.AUTO
+        )
+        context.update(
+            trust=ReaderProfile.Trust(trust),
+            trusted_now=pipeline.is_trusted(author_user),
+            trust_form=trust_form or ReaderTrustForm(initial={"trust": trust}),
+        )
+    return render(request, "comments/moderation/commenter_history.html", context, status=status)
+
+
+def _commenter_heading(author):
+    return _("Comments by %(name)s (account “%(username)s”)") % {
+        "name": public_name(author),
+        "username": author.get_username(),
+    }
 
 
 @moderator_required
 @require_safe
 def commenter_history(request, pk):
-    """Every comment a signed-in reader has written, newest first."""
+    """Every comment a signed-in reader has written, newest first, and their trust setting."""
     author = get_object_or_404(get_user_model(), pk=pk)
-    name = author.get_full_name() or author.get_username()
     return _history_page(
         request,
         comments=Comment.objects.filter(user=author),
-        heading=_("Comments by %(name)s") % {"name": name},
+        heading=_commenter_heading(author),
         author_user=author,
     )
+
+
+@moderator_required
+@require_POST
+def reader_trust(request, pk):
+    """Grant or revoke a reader's trust by hand, or hand it back to the rule; logged."""
+    author = get_object_or_404(get_user_model(), pk=pk)
+    form = ReaderTrustForm(request.POST)
+    if not form.is_valid():
+        return _history_page(
+            request,
+            comments=Comment.objects.filter(user=author),
+            heading=_commenter_heading(author),
+            author_user=author,
+            trust_form=form,
+            status=400,
+        )
+    try:
+        services.reader_trust_set(
+            user=author,
+            actor=request.user,
+            trust=form.cleaned_data["trust"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Trust for %(name)s: %(trust)s.")
+            % {
+                "name": public_name(author),
+                "trust": ReaderProfile.Trust(form.cleaned_data["trust"]).label,
+            },
+        )
+    return redirect("moderation:commenter", pk=author.pk)
 
 
 @moderator_required
@@ -508,7 +572,7 @@ def comment_author_history(request, pk):
 def moderation_log(request):
     """The append-only log: who did what to which comment, when, and why. Newest first."""
     entries = ModerationAction.objects.select_related(
-        "actor", "comment__explainer", "comment__user"
+        "actor", "comment__explainer", "comment__user__reader_profile", "subject_user"
     ).order_by("-created_at", "-pk")
     form = LogFilterForm(request.GET or None)
     status = 200

@@ -74,9 +74,7 @@ def reader_data_export(*, user) -> dict:
     """
     profile = ReaderProfile.objects.filter(user=user).first()
     comments = (
-        Comment.objects.filter(user=user)
-        .select_related("explainer")
-        .order_by("created_at", "pk")
+        Comment.objects.filter(user=user).select_related("explainer").order_by("created_at", "pk")
     )
     return {
         "exported_at": _iso(timezone.now()),
@@ -114,7 +112,11 @@ def reader_data_export(*, user) -> dict:
             for comment in comments
         ],
         "reports": [
-            {"comment": report.comment_id, "reason": report.reason, "created_at": _iso(report.created_at)}
+            {
+                "comment": report.comment_id,
+                "reason": report.reason,
+                "created_at": _iso(report.created_at),
+            }
             for report in CommentReport.objects.filter(reporter=user).order_by("created_at", "pk")
         ],
     }

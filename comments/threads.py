@@ -56,11 +56,11 @@ def thread_page(*, explainer, page_number=1) -> ThreadPage:
     page = paginator.get_page(page_number)
     offset = (page.number - 1) * per_page
     page_of_threads = _top_level(explainer)[offset : offset + per_page]
-    top = list(page_of_threads.select_related("user"))
+    top = list(page_of_threads.select_related("user__reader_profile"))
     page.object_list = top
     replies = (
         visible.filter(parent__in=page_of_threads.values("pk"))
-        .select_related("user", "in_reply_to", "in_reply_to__user")
+        .select_related("user__reader_profile", "in_reply_to__user__reader_profile")
         .order_by("created_at", "pk")
     )
     by_parent = {comment.pk: Thread(comment=comment) for comment in top}

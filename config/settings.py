@@ -193,6 +193,8 @@ ACCOUNT_SIGNUP_FORM_CLASS = "comments.accounts_forms.ReaderSignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("DJANGO_SECURE_SSL", False) else "http"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# allauth shows a reader by their display name, never the username made from their email.
+ACCOUNT_USER_DISPLAY = "comments.models.public_name"
 # Rate limits, counted in the cache (Redis in production, so they hold across app servers).
 # Failed sign-ins are limited per address and per account: guessing a password gets refused.
 ACCOUNT_RATE_LIMITS = {

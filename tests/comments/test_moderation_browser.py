@@ -3,33 +3,14 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from comments import services
 from comments.models import Comment, ModerationAction
-from tests.factories import ExplainerFactory, UserFactory
+from tests.factories import ExplainerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def moderator(transactional_db):
-    """A member of "Moderators", whose permission comes from comments' data migration.
-
-    A transactional test ends with a flush that empties what data migrations made, and
-    serialized_rollback cannot restore it once Playwright runs the test in its own context
-    (the connection it saved the data on is not the one the test sees). So the role is made
-    again here, exactly as the migration makes it: the group with `moderate_comment`.
-    """
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="comments", codename="moderate_comment")
-    )
-    user = UserFactory(username="moderator", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 def submit_as(reader, explainer, body):

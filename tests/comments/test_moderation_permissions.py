@@ -6,17 +6,12 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
-from comments.models import Comment, ModerationAction
+from comments.models import Comment, ModerationAction, ReaderProfile
 from comments.moderation_views import TABS
+from explainers.models import Explainer
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factory users get a password; hashing it the production way would slow every test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 Status = Comment.Status
@@ -39,6 +34,7 @@ def world(reader):
     explainer = ExplainerFactory(published=True)
     return SimpleNamespace(
         explainer=explainer,
+        closed_explainer=ExplainerFactory(published=True, comments_open=False),
         author=reader,
         pending=make_comment(explainer=explainer, user=reader),
         approved=make_comment(explainer=explainer, status=Status.APPROVED),
@@ -73,16 +69,21 @@ ACTIONS = {
         {"comments": [w.pending.pk, w.approved.pk], "action": "spam"},
     ),
     "close": lambda w: (reverse("moderation:close", kwargs={"pk": w.explainer.pk}), {}),
+    "open": lambda w: (reverse("moderation:open", kwargs={"pk": w.closed_explainer.pk}), {}),
+    "trust": lambda w: (
+        reverse("moderation:trust", kwargs={"pk": w.author.pk}),
+        {"trust": "granted"},
+    ),
 }
 
 
 def snapshot(world):
     """Everything an action could change."""
-    world.explainer.refresh_from_db()
     return (
         sorted(Comment.objects.values_list("pk", "status")),
         ModerationAction.objects.count(),
-        world.explainer.comments_open,
+        sorted(Explainer.objects.values_list("pk", "comments_open")),
+        sorted(ReaderProfile.objects.values_list("user", "trust")),
     )
 
 
@@ -221,6 +222,7 @@ def test_the_sign_in_redirect_is_not_cached_either(client, world):
         "/moderation/log/1/",
         "/moderation/comments/1/delete/",
         "/moderation/comments/1/",
+        "/moderation/users/1/delete/",
     ],
 )
 def test_there_is_no_url_to_delete_or_edit_anything(path):

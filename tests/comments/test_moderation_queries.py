@@ -6,16 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import services
-from comments.models import Comment
+from comments.models import Comment, ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factory users get a password; hashing it the production way would slow every test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 Status = Comment.Status
@@ -27,6 +21,8 @@ def make_comments(count, *, explainers, status=Status.PENDING, moderator=None):
     for n in range(count):
         explainer = explainers[n % len(explainers)]
         user = UserFactory() if n % 2 else None
+        if user is not None and n % 4 == 1:
+            ReaderProfile.objects.create(user=user, display_name=f"Reader {n}")
         parent = None
         if n % 3 == 0:
             parent = Comment.objects.create(

@@ -7,16 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import services
-from comments.models import Comment, ModerationAction
+from comments.models import Comment, ModerationAction, ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Factory users get a password; hashing it the production way would slow every test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 Status = Comment.Status
@@ -650,3 +644,53 @@ def test_log_is_paginated_newest_first(mod_client, explainer, moderator):
     assert len(second.context["entries"]) == 1
     newest = ModerationAction.objects.order_by("-created_at", "-pk").first()
     assert first.context["entries"][0].pk == newest.pk
+
+
+def test_log_shows_trust_decisions_about_a_reader(mod_client, moderator, reader):
+    services.reader_trust_set(user=reader, actor=moderator, trust="revoked", note="Trolling")
+    response = mod_client.get(reverse("moderation:log"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Trust revoked" in html
+    assert reverse("moderation:commenter", kwargs={"pk": reader.pk}) in html
+
+
+# --- Trust ----------------------------------------------------------------------------------
+
+
+def test_history_page_shows_a_readers_trust(mod_client, explainer, reader, settings):
+    settings.COMMENTS_TRUSTED_AFTER_APPROVED = 1
+    make_comment(explainer=explainer, user=reader, status=Status.APPROVED)
+    html = mod_client.get(reverse("moderation:commenter", kwargs={"pk": reader.pk})).content
+    assert 'data-trust="auto"' in html.decode()
+    assert "published at once" in html.decode()
+    assert not ReaderProfile.objects.exists()  # looking writes nothing
+
+
+def test_moderator_revokes_a_readers_trust_from_their_history(mod_client, moderator, reader):
+    url = reverse("moderation:trust", kwargs={"pk": reader.pk})
+    response = mod_client.post(url, {"trust": "revoked", "note": "Repeated personal attacks"})
+    assert response["Location"] == reverse("moderation:commenter", kwargs={"pk": reader.pk})
+    assert ReaderProfile.objects.get(user=reader).trust == "revoked"
+    entry = ModerationAction.objects.get(subject_user=reader)
+    assert (entry.action, entry.actor, entry.note) == (
+        Action.REVOKE_TRUST,
+        moderator,
+        "Repeated personal attacks",
+    )
+
+
+def test_setting_the_same_trust_again_says_so(mod_client, moderator, reader):
+    services.reader_trust_set(user=reader, actor=moderator, trust="granted")
+    url = reverse("moderation:trust", kwargs={"pk": reader.pk})
+    response = mod_client.post(url, {"trust": "granted"})
+    assert "already set that way" in " ".join(message_texts(mod_client.get(response["Location"])))
+    assert ModerationAction.objects.filter(subject_user=reader).count() == 1
+
+
+def test_an_unknown_trust_value_is_a_400(mod_client, reader):
+    url = reverse("moderation:trust", kwargs={"pk": reader.pk})
+    response = mod_client.post(url, {"trust": "forever"})
+    assert response.status_code == 400
+    assert 'class="alert alert-danger"' in response.content.decode()
+    assert not ReaderProfile.objects.exists()
