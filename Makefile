@@ -16,6 +16,7 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
+messages: export DJANGO_DEBUG ?= 1
 messages: install
 	$(BIN)/python manage.py compile_catalogues
 

@@ -454,7 +454,7 @@ def comment_addresses_purge(*, now=None) -> int:
     """Forget the address hash of comments older than COMMENTS_IP_RETENTION_DAYS.
 
     The hash is only needed while flood and abuse patterns are fresh; after that it is
-    personal data with no purpose. Run daily (`manage.py purge_comment_addresses`).
+    personal data with no purpose. Run daily (`manage.py purge_comment_ips`).
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
     with transaction.atomic():

@@ -155,6 +155,55 @@ def test_sign_in_page_speaks_japanese(client):
     assert sign_in_label in doc.xpath("string(//main//h1)")
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_login",
+        "account_signup",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_email_verification_sent",
+    ],
+)
+def test_signed_out_account_pages_render_in_the_site_design(client, name, language):
+    response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    doc = html.fromstring(response.content)
+    assert doc.get("lang") == language
+    assert doc.xpath('//header[contains(@class, "site-header")]')
+    assert doc.xpath("//main//h1")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_email",
+        "account_change_password",
+        "account_logout",
+        "reader:profile",
+        "reader:comments",
+        "reader:delete",
+    ],
+)
+def test_signed_in_account_pages_render_in_the_site_design(client, name, language):
+    client.force_login(verified_reader())
+    response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    doc = html.fromstring(response.content)
+    assert doc.get("lang") == language
+    assert doc.xpath('//header[contains(@class, "site-header")]')
+    assert doc.xpath("//main//h1")
+
+
+def test_sign_out_signs_out(client):
+    client.force_login(verified_reader())
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
 def test_password_reset_by_email_link(client):
     verified_reader()
     client.post(reverse("account_reset_password"), {"email": "hana@example.net"})
@@ -272,3 +321,40 @@ def test_my_comments_costs_the_same_queries_for_few_and_many(client, explainer):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("reader:comments"))
     assert len(many) == len(few)
+
+
+def test_explainer_page_shows_readers_names_without_a_query_per_comment(client, explainer):
+    def add_reader_comments(count):
+        for _ in range(count):
+            user = UserFactory()
+            services.reader_profile_update(user=user, display_name=f"Name of {user.username}")
+            top = CommentFactory(explainer=explainer, user=user, guest_name="", guest_email="")
+            CommentFactory(
+                explainer=explainer, parent=top, user=user, guest_name="", guest_email=""
+            )
+
+    add_reader_comments(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(explainer.get_absolute_url())
+    add_reader_comments(8)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(explainer.get_absolute_url())
+    assert len(many) == len(few)
+    assert "Name of " in response.content.decode()
+
+
+def test_moderators_find_the_queue_from_their_account_page(client, moderator):
+    client.force_login(moderator)
+    page = client.get(reverse("reader:profile")).content.decode()
+    assert reverse("moderation:queue") in page
+
+
+def test_readers_see_no_moderation_link(client, reader):
+    client.force_login(reader)
+    page = client.get(reverse("reader:profile")).content.decode()
+    assert reverse("moderation:queue") not in page
+
+
+def test_the_admin_links_moderators_to_the_queue(client, moderator):
+    client.force_login(moderator)
+    assert reverse("moderation:queue") in client.get(reverse("admin:index")).content.decode()

@@ -1,0 +1,209 @@
+"""Privacy: addresses only as a keyed hash, purged after the retention period; a reader's data
+export; account deletion that keeps threads readable; guest emails never public."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from comments import privacy, services
+from comments.models import Comment, CommentReport, ModerationAction
+from tests.comments.helpers import guest_data
+from tests.factories import PASSWORD, CommentFactory, ExplainerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogue():
+    """The removed text is written in the explainer's language: compile as set-up does."""
+    call_command("compile_catalogues", stdout=io.StringIO())
+    with override_settings(LOCALE_PATHS=list(django_settings.LOCALE_PATHS)):
+        yield
+
+
+ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture
+def explainer():
+    return ExplainerFactory(published=True)
+
+
+def by(user, **kwargs):
+    return CommentFactory(user=user, guest_name="", guest_email="", **kwargs)
+
+
+def aged(comment, days):
+    Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - timedelta(days=days))
+
+
+# --- Addresses ----------------------------------------------------------------------------
+
+
+def test_posted_comment_keeps_only_a_keyed_hash_of_the_address(client, explainer, settings):
+    settings.COMMENTS_MIN_SECONDS_TO_SUBMIT = 0
+    client.post(
+        reverse("comments:post", args=[explainer.slug]),
+        guest_data(explainer),
+        REMOTE_ADDR=ADDRESS,
+    )
+    comment = Comment.objects.get()
+    assert comment.ip_hash == services.ip_hash(ADDRESS)
+    assert ADDRESS not in json.dumps(list(Comment.objects.values()), default=str)
+
+
+def test_purge_blanks_hashes_older_than_the_retention_period(explainer, settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    old = CommentFactory(explainer=explainer, ip_hash=services.ip_hash(ADDRESS))
+    recent = CommentFactory(explainer=explainer, ip_hash=services.ip_hash(ADDRESS))
+    aged(old, 91)
+    aged(recent, 89)
+    call_command("purge_comment_ips", stdout=io.StringIO())
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.ip_hash == ""
+    assert recent.ip_hash == services.ip_hash(ADDRESS)
+
+
+def test_purge_forgets_old_guest_report_addresses_without_colliding(explainer, settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    comment = CommentFactory(explainer=explainer)
+    reports = [
+        CommentReport.objects.create(
+            comment=comment, reporter_ip_hash=services.ip_hash(f"198.51.100.{n}"), reason="spam"
+        )
+        for n in (1, 2)
+    ]
+    CommentReport.objects.filter(pk__in=[r.pk for r in reports]).update(
+        created_at=timezone.now() - timedelta(days=100)
+    )
+    comments, purged = privacy.comment_ips_purge()
+    hashes = set(CommentReport.objects.values_list("reporter_ip_hash", flat=True))
+    assert purged == 2
+    assert not hashes & {services.ip_hash("198.51.100.1"), services.ip_hash("198.51.100.2")}
+    assert len(hashes) == 2
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+def test_export_is_a_json_attachment_of_the_readers_comments_only(client, explainer, reader):
+    mine_published = by(reader, explainer=explainer, body="My published thoughts here.")
+    mine_pending = by(
+        reader, explainer=explainer, body="My pending thoughts here.", status="pending"
+    )
+    CommentFactory(explainer=explainer, body="Somebody else's words entirely.")
+    client.force_login(reader)
+    response = client.get(reverse("reader:export"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = json.loads(response.content)
+    assert data["account"]["email"] == reader.email
+    assert {c["id"] for c in data["comments"]} == {mine_published.pk, mine_pending.pk}
+    assert "Somebody else's" not in response.content.decode()
+
+
+def test_export_needs_sign_in(client):
+    response = client.get(reverse("reader:export"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- Deletion -----------------------------------------------------------------------------
+
+
+def test_delete_page_asks_for_confirmation(client, reader):
+    client.force_login(reader)
+    response = client.get(reverse("reader:delete"))
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+def test_delete_with_a_wrong_password_deletes_nothing(client, reader):
+    client.force_login(reader)
+    response = client.post(reverse("reader:delete"), {"password": "nope", "confirm": "on"})
+    assert response.status_code == 400
+    assert type(reader).objects.filter(pk=reader.pk).exists()
+
+
+def test_delete_without_the_tick_deletes_nothing(client, reader):
+    client.force_login(reader)
+    response = client.post(reverse("reader:delete"), {"password": PASSWORD})
+    assert response.status_code == 400
+    assert type(reader).objects.filter(pk=reader.pk).exists()
+
+
+def test_deleting_the_account_keeps_the_thread_and_removes_the_text(client, explainer, reader):
+    top = by(reader, explainer=explainer, body="My original words that must go.")
+    reply = CommentFactory(explainer=explainer, parent=top, body="An answer from someone else.")
+    held = by(reader, explainer=explainer, body="Held words that must go too.", status="pending")
+    client.force_login(reader)
+    response = client.post(reverse("reader:delete"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 302
+    assert not type(reader).objects.filter(pk=reader.pk).exists()
+    assert "_auth_user_id" not in client.session
+
+    top.refresh_from_db()
+    held.refresh_from_db()
+    assert (top.status, held.status) == ("approved", "pending")
+    for comment in (top, held):
+        assert comment.user_id is None
+        assert (comment.guest_name, comment.guest_email, comment.ip_hash) == ("", "", "")
+        assert "must go" not in comment.body + comment.body_html
+    page = client.get(explainer.get_absolute_url()).content.decode()
+    assert "Deleted user" in page
+    assert "An answer from someone else." in page
+    assert "My original words" not in page
+    assert Comment.objects.get(pk=reply.pk).parent_id == top.pk
+
+
+def test_deleting_the_account_is_logged_for_each_comment(explainer, reader):
+    comments = [by(reader, explainer=explainer) for _ in range(2)]
+    privacy.reader_account_delete(user=reader)
+    logged = ModerationAction.objects.filter(action="account_deleted")
+    assert sorted(logged.values_list("comment", flat=True)) == sorted(c.pk for c in comments)
+    assert all(entry.old_status == entry.new_status == "approved" for entry in logged)
+
+
+def test_deleted_text_is_in_the_explainers_language(reader):
+    comment = by(reader, explainer=ExplainerFactory(published=True, language="ja"))
+    privacy.reader_account_delete(user=reader)
+    comment.refresh_from_db()
+    assert comment.body == privacy.deleted_comment_text("ja")
+    assert comment.body != privacy.deleted_comment_text("en")
+
+
+def test_two_deleted_reporters_of_one_comment_do_not_collide(explainer):
+    comment = CommentFactory(explainer=explainer)
+    first, second = UserFactory(username="one"), UserFactory(username="two")
+    for user in (first, second):
+        CommentReport.objects.create(comment=comment, reporter=user, reason="spam")
+    privacy.reader_account_delete(user=first)
+    privacy.reader_account_delete(user=second)
+    assert CommentReport.objects.filter(comment=comment, reporter=None).count() == 2
+
+
+# --- Guest emails -------------------------------------------------------------------------
+
+
+def test_guest_email_never_appears_on_public_pages_or_feeds(client, explainer):
+    CommentFactory(explainer=explainer, guest_name="Ren", guest_email="ren.secret@example.net")
+    pages = [
+        explainer.get_absolute_url(),
+        reverse("explainers:home"),
+        reverse("explainers:feed_rss"),
+        reverse("explainers:feed_atom"),
+        reverse("sitemap"),
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert b"ren.secret" not in response.content, path
