@@ -8,12 +8,14 @@ from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from explainers import text
+
 from . import services
 from .models import ReaderProfile
 
 
 def _clean_display_name(value: str) -> str:
-    name = services.clean_name(value)
+    name = text.clean_name(value)
     if not name:
         raise forms.ValidationError(_("Choose the name to show with your comments."))
     return name

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from explainers import text
+
 from . import services
 from .models import ReasonCode
 
@@ -67,7 +69,7 @@ class CommentForm(forms.Form):
             for name in ("name", "email", "body"):
                 key = self.add_prefix(name)
                 if key in data:
-                    data[key] = services.clean_text(data[key])
+                    data[key] = text.clean_text(data[key])
             self.data = data
         self.fields["body"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
         self.fields["body"].widget.attrs["lang"] = explainer.language
@@ -91,13 +93,13 @@ class CommentForm(forms.Form):
             self.data = data
 
     def clean_name(self):
-        name = services.clean_name(self.cleaned_data.get("name", ""))
+        name = text.clean_name(self.cleaned_data.get("name", ""))
         if self.user is None and not name:
             raise forms.ValidationError(_("Give the name to show with your comment."))
         return name
 
     def clean_body(self):
-        body = services.clean_text(self.cleaned_data.get("body", ""))
+        body = text.clean_text(self.cleaned_data.get("body", ""))
         problems = services.body_problems(body, language=self.explainer.language)
         if problems:
             raise forms.ValidationError(problems)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from explainers.sanitize import plain_text_to_html
+from explainers.text import clean_name, clean_text
 
 
 class ReasonCode(models.TextChoices):
@@ -148,6 +149,10 @@ class Comment(models.Model):
         return f"{self.author_name}: {self.body[:40]}"
 
     def save(self, *args, **kwargs):
+        # Whatever door a comment comes through, no NUL/control/bidi character is stored
+        # (PostgreSQL refuses NUL outright).
+        self.body = clean_text(self.body)
+        self.guest_name = clean_name(self.guest_name)
         # Derived on write: pages never sanitize at request time.
         self.body_html = plain_text_to_html(self.body)
         update_fields = kwargs.get("update_fields")

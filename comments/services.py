@@ -9,7 +9,6 @@ whatever door the change came through. Moderation never deletes.
 import hashlib
 import hmac
 import time
-import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from explainers import text
+from explainers.text import clean_name, clean_text
 
 from . import notifications, pipeline
 from .models import (
@@ -33,11 +33,6 @@ from .models import (
 
 MODERATE_PERMISSION = "comments.moderate_comment"
 
-# Bidirectional embedding/override/isolate controls: they can make a name or a text read
-# differently from what it is ("spoofing"), and nothing a reader writes needs them.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_KEEP_CONTROLS = frozenset("\n\t")
-
 
 class FloodLimitExceeded(Exception):
     """More comments a minute than COMMENTS_FLOOD_LIMIT_PER_MINUTE from one address/account."""
@@ -48,23 +43,6 @@ class CommentsClosed(PermissionDenied):
 
 
 # --- Text hygiene -------------------------------------------------------------------------
-
-
-def clean_text(value: str) -> str:
-    """Drop NUL, control characters (newline and tab kept) and bidi controls."""
-    value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch
-        for ch in value
-        if ch in _KEEP_CONTROLS
-        or (unicodedata.category(ch) not in {"Cc", "Cs"} and ch not in BIDI_CONTROLS)
-    )
-
-
-def clean_name(value: str) -> str:
-    """A display name on one line, without control or bidi characters."""
-    value = clean_text(value).replace("\n", " ").replace("\t", " ")
-    return " ".join(value.split())
 
 
 def body_problems(body: str, *, language: str = "en") -> list[str]:

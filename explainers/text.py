@@ -19,9 +19,36 @@ CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 LATIN_WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
+# Bidirectional embedding/override/isolate controls: they can make a name or a text read
+# differently from what it is ("spoofing"), and nothing a reader writes needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_KEEP_CONTROLS = frozenset("\n\t")
+
+
+def clean_text(value: str) -> str:
+    """Drop NUL, control characters (newline and tab kept) and bidi controls.
+
+    PostgreSQL cannot store NUL at all, and nothing a person types needs the others.
+    """
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in value
+        if ch in _KEEP_CONTROLS
+        or (unicodedata.category(ch) not in {"Cc", "Cs"} and ch not in BIDI_CONTROLS)
+    )
+
+
+def clean_name(value: str) -> str:
+    """A display name on one line, without control or bidi characters."""
+    value = clean_text(value).replace("\n", " ").replace("\t", " ")
+    return " ".join(value.split())
+
+
 def fold(text: str) -> str:
-    """Normalise for matching: NFKC (full-width/half-width folded) and case-folded."""
-    return unicodedata.normalize("NFKC", text or "").casefold()
+    """Normalise for matching: NFKC (full-width/half-width folded), case-folded, and without
+    control characters (a NUL in a search query must not reach the database)."""
+    return clean_text(unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 def is_cjk(text: str) -> bool:

@@ -88,3 +88,10 @@ def test_word_list_entry_is_trimmed_on_clean():
     entry = WordListEntry(word="  refund ", kind="hold")
     entry.full_clean()
     assert entry.word == "refund"
+
+
+def test_control_and_bidi_characters_never_reach_the_database_whatever_the_door():
+    comment = CommentFactory(guest_name="\u202eHana\x00", body="ok\x00 text\x1b")
+    comment.refresh_from_db()
+    assert comment.guest_name == "Hana"
+    assert comment.body == "ok text"

@@ -271,7 +271,8 @@ def test_title_with_nothing_sluggable_still_gets_a_valid_slug(title):
 
 
 def test_a_very_long_title_gets_a_slug_that_fits_the_field():
-    explainer = ExplainerFactory(title="長い題名" * 60, slug="")
+    title_field = Explainer._meta.get_field("title")
+    explainer = ExplainerFactory(title="長い題名" * (title_field.max_length // 4), slug="")
     assert 0 < len(explainer.slug) <= Explainer._meta.get_field("slug").max_length
     validate_slug(explainer.slug)
 

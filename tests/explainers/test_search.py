@@ -144,3 +144,9 @@ def test_query_is_escaped_on_the_page(client):
     html = search(client, "<script>alert(1)</script>").content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_control_characters_in_a_query_are_ignored_not_an_error(client):
+    # PostgreSQL refuses NUL in any text value; a crafted query must still be a search.
+    explainer = published(title="Harbour expansion")
+    assert found(search(client, "harb\x00our\x1b")) == [explainer]
