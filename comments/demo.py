@@ -210,16 +210,15 @@ def load_demo_comments(explainers, users) -> int:
     moderator = next((u for u in users if u.has_perm(services.MODERATE_PERMISSION)), None)
     for word, kind in WORDS:
         WordListEntry.objects.get_or_create(word=word, kind=kind)
+    new_profile = None
     if reader is not None:
         # The demo reader's account page has something to show; a later run keeps their edits.
-        ReaderProfile.objects.get_or_create(
-            user=reader,
-            defaults={
-                "display_name": reader.get_full_name() or "Demo Reader",
-                "notify_replies": True,
-                "notify_decisions": True,
-            },
+        # Notifications are switched on only after the demo decisions below (see the end),
+        # so loading the demo sends no email.
+        profile, created = ReaderProfile.objects.get_or_create(
+            user=reader, defaults={"display_name": reader.get_full_name() or "Demo Reader"}
         )
+        new_profile = profile if created else None
 
     created_count = 0
     for explainer in explainers:
@@ -262,4 +261,12 @@ def load_demo_comments(explainers, users) -> int:
                     services.comment_report(
                         comment=comment, reason="off_topic", ip_address=f"192.0.2.{n}"
                     )
+    if new_profile is not None:
+        # Notifications are sent after commit and check the opt-in then, so the opt-in is
+        # also switched on after commit, once those checks have run.
+        transaction.on_commit(
+            lambda: ReaderProfile.objects.filter(pk=new_profile.pk).update(
+                notify_replies=True, notify_decisions=True
+            )
+        )
     return created_count

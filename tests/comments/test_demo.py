@@ -41,3 +41,15 @@ def test_demo_is_idempotent(demo):
     before = (Comment.objects.count(), ModerationAction.objects.count())
     assert load_demo_comments(explainers, users) == 0
     assert (Comment.objects.count(), ModerationAction.objects.count()) == before
+
+
+def test_loading_the_demo_sends_no_email_but_leaves_the_reader_opted_in(
+    mailoutbox, moderator, django_capture_on_commit_callbacks
+):
+    reader = UserFactory(username="demo-reader")
+    explainers = [ExplainerFactory(published=True, language="ja")]
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo_comments(explainers, [moderator, reader])
+    assert mailoutbox == []
+    reader.reader_profile.refresh_from_db()
+    assert reader.reader_profile.notify_decisions and reader.reader_profile.notify_replies
