@@ -21,6 +21,8 @@ messages: install
 	$(BIN)/python manage.py compile_catalogues
 
 run: export DJANGO_DEBUG ?= 1
+# Links printed and rendered (admin address, canonical URLs) point at the server we start.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -5,6 +5,7 @@ thing added to them is the display name (ACCOUNT_SIGNUP_FORM_CLASS points here).
 """
 
 from django import forms
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,15 @@ class ReaderProfileForm(forms.ModelForm):
             "notify_replies": _("Only replies that a moderator has published."),
             "notify_decisions": _("When your comment is published or rejected, with the reason."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An empty choice means the site's default language: say which, not "---------".
+        default = translation.get_language_info(settings.LANGUAGE_CODE)["name_translated"]
+        self.fields["language"].choices = [
+            ("", _("Site default (%(language)s)") % {"language": default}),
+            *settings.LANGUAGES,
+        ]
 
     def clean_display_name(self):
         return _clean_display_name(self.cleaned_data.get("display_name", ""))

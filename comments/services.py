@@ -23,6 +23,7 @@ from explainers import text
 from explainers.text import clean_name, clean_text
 
 from . import notifications, pipeline
+from .addresses import reader_network
 from .models import (
     Comment,
     CommentReport,
@@ -73,11 +74,15 @@ def body_problems(body: str, *, language: str = "en") -> list[str]:
 
 
 def ip_hash(ip_address: str) -> str:
-    """A keyed hash of an address: enough to count and match, useless to anyone who steals it."""
+    """A keyed hash of an address: enough to count and match, useless to anyone who steals it.
+
+    IPv6 is hashed by its /64 network (addresses.reader_network): one reader's addresses
+    count, match and report as one.
+    """
     if not ip_address:
         return ""
     key = settings.COMMENTS_IP_HASH_KEY.encode()
-    return hmac.new(key, ip_address.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, reader_network(ip_address).encode(), hashlib.sha256).hexdigest()
 
 
 # --- Open / closed ------------------------------------------------------------------------

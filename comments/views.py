@@ -16,17 +16,9 @@ from django.views.decorators.http import require_http_methods
 from explainers.models import Explainer
 
 from . import services, threads
+from .addresses import client_ip
 from .forms import CommentForm, ReportForm
 from .models import Comment
-
-
-def client_ip(request) -> str:
-    """The address the request came from.
-
-    REMOTE_ADDR only: X-Forwarded-For is written by the client unless a trusted proxy rewrites
-    it, and trusting it would let a flooder pick a new address for every post.
-    """
-    return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def _explainer_or_404(slug):

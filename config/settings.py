@@ -24,7 +24,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    if not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        # Name the variable: a bare "invalid literal for int()" leaves the operator guessing.
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -201,6 +207,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
 }  # allauth's defaults apply to the rest (password reset, email confirmation, ...)
+# allauth reads the client's address for those limits the way the comments do
+# (KAISETSU_TRUSTED_PROXY_COUNT), through one function; account emails go out in the
+# recipient's chosen language (comments.accounts_adapter).
+ACCOUNT_ADAPTER = "comments.accounts_adapter.ReaderAccountAdapter"
 
 # Email: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = os.environ.get(
@@ -254,6 +264,11 @@ KAISETSU_KEY_POINTS_MAX = env_int("KAISETSU_KEY_POINTS_MAX", 7)
 # Reading speed: characters a minute for Japanese, words a minute for English.
 KAISETSU_READING_CPM_JA = env_int("KAISETSU_READING_CPM_JA", 600)
 KAISETSU_READING_WPM_EN = env_int("KAISETSU_READING_WPM_EN", 230)
+# Reverse proxies in front of the app that we run (gunicorn behind nginx: 1). With 0 the
+# client's address is REMOTE_ADDR; with N it is the Nth X-Forwarded-For entry from the right,
+# the last one our own proxies wrote (comments.addresses.client_ip). Never more than we run:
+# entries further left are written by the client and would let a flooder pick any address.
+KAISETSU_TRUSTED_PROXY_COUNT = env_int("KAISETSU_TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,

@@ -19,9 +19,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .forms import (
+    CitedSourceInlineForm,
     ExplainerAdminForm,
     PositionedInlineForm,
     PositionedInlineFormSet,
+    RowAutocompleteSelect,
     TopicAdminForm,
 )
 from .models import (
@@ -49,7 +51,37 @@ MARKDOWN_HELP = _(
 )
 
 
-class PositionedInlineMixin:
+def live_for_non_publisher(request, explainer) -> bool:
+    """A published explainer is read-only to those who may not publish.
+
+    Contributors write and submit for review; editing what readers already see is publishing,
+    so it takes the publish permission (the explainer and all its parts alike).
+    """
+    return (
+        explainer is not None
+        and explainer.status == Explainer.Status.PUBLISHED
+        and not request.user.has_perm(PUBLISH_PERMISSION)
+    )
+
+
+class LiveExplainerLockMixin:
+    """For inlines: no add/change/delete on the parts of a live explainer without publishing."""
+
+    def has_add_permission(self, request, obj=None):
+        return not live_for_non_publisher(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not live_for_non_publisher(request, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not live_for_non_publisher(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class PositionedInlineMixin(LiveExplainerLockMixin):
     """Drag-and-drop ordered parts that keep the (explainer, position) constraint."""
 
     form = PositionedInlineForm
@@ -63,6 +95,7 @@ class PositionedInlineMixin:
 
 class ExplainerSourceInline(PositionedInlineMixin, SortableTabularInline):
     model = ExplainerSource
+    form = CitedSourceInlineForm
     fields = ["source"]
     autocomplete_fields = ["source"]
     verbose_name_plural = _("cited sources (the first is the primary source)")
@@ -70,6 +103,14 @@ class ExplainerSourceInline(PositionedInlineMixin, SortableTabularInline):
     def get_queryset(self, request):
         # Each row's label names its explainer and source: fetch them with the rows.
         return super().get_queryset(request).select_related("explainer", "source")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            # The autocomplete shows each row's source from the row itself: no query per row.
+            kwargs["widget"] = RowAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class KeyPointInline(PositionedInlineMixin, SortableTabularInline):
@@ -92,7 +133,7 @@ class DetailSectionInline(PositionedInlineMixin, SortableStackedInline):
     ]
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(LiveExplainerLockMixin, admin.TabularInline):
     """The public corrections log. New entries go through `correction_add` (see save_formset)."""
 
     model = Correction
@@ -170,6 +211,16 @@ class ExplainerAdmin(SortableAdminBase, admin.ModelAdmin):
 
     def has_publish_permission(self, request, obj=None):
         return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return not live_for_non_publisher(request, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not live_for_non_publisher(request, obj) and super().has_delete_permission(
+            request, obj
+        )
 
     def view_on_site(self, obj):
         # The reader page itself (staff see drafts there as a preview). contenttypes' shortcut

@@ -12,6 +12,7 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, format_html_join
@@ -57,9 +58,10 @@ class LatestExplainersFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        # Plain editor text, escaped here; the feed writer escapes the HTML once more for XML.
+        # Plain editor text, escaped here (paragraphs kept, as on the page); the feed writer
+        # escapes the HTML once more for XML. Key points are an ordered list, as on the page.
         points = format_html_join("", "<li>{}</li>", ((p.text,) for p in item.key_points.all()))
-        return format_html("<p>{}</p><ul>{}</ul>", item.summary, points)
+        return format_html("{}<ol>{}</ol>", linebreaks(item.summary, autoescape=True), points)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
@@ -155,3 +157,11 @@ class CorrectionsFeed(Feed):
 
     def item_pubdate(self, item):
         return item.created_at
+
+
+class CorrectionsAtomFeed(CorrectionsFeed):
+    feed_type = Atom1Feed
+    subtitle = CorrectionsFeed.description
+
+    def feed_url(self):
+        return absolute_url(reverse("explainers:feed_corrections_atom"))

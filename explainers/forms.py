@@ -9,13 +9,15 @@ share a position) and make reordering work.
 """
 
 import itertools
+import unicodedata
 
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils.text import format_lazy
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
 from . import text
@@ -53,6 +55,41 @@ class PositionedInlineForm(forms.ModelForm):
             self._update_errors(e)
 
 
+class RowAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete select, labelled from the row's own, already fetched object.
+
+    Django's widget looks its chosen option up with one query per widget, so an inline with an
+    autocomplete field costs a query per row. The inline fetches each row's object with the
+    rows (select_related) and hands it over as `chosen`; any other value (a re-shown form with
+    a new choice) falls back to Django's lookup.
+    """
+
+    chosen = None
+
+    def optgroups(self, name, value, attr=None):
+        chosen = self.chosen
+        values = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if chosen is None or values != {str(chosen.pk)}:
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required:
+            options.append(self.create_option(name, "", "", False, 0))
+        label = self.choices.field.label_from_instance(chosen)
+        options.append(self.create_option(name, chosen.pk, label, True, len(options)))
+        return [(None, options, 0)]
+
+
+class CitedSourceInlineForm(PositionedInlineForm):
+    """A cited source row: its autocomplete shows the source fetched with the row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("source")
+        widget = getattr(field.widget, "widget", field.widget) if field else None
+        if isinstance(widget, RowAutocompleteSelect) and self.instance.source_id:
+            widget.chosen = self.instance.source
+
+
 class PositionedInlineFormSet(CustomInlineFormSet):
     """Saves a new order of an explainer's parts without tripping the position constraint.
 
@@ -86,10 +123,23 @@ class PositionedInlineFormSet(CustomInlineFormSet):
             )
 
 
+def is_prefill_leftover(title: str, slug: str) -> bool:
+    """True when `slug` is only what the admin's pre-fill script kept of a Japanese title.
+
+    The script (Django's URLify) drops every non-ASCII character, so 「2026年の予算案」 becomes
+    "2026" and 「AI規制の行方」 "ai": neither readable nor likely to be unique. Such a slug is
+    treated as blank, so the title is romanised instead.
+    """
+    if not slug or not text.is_cjk(title):
+        return False
+    return slug in {slugify(title), slugify(unicodedata.normalize("NFKC", title))}
+
+
 class ExplainerAdminForm(forms.ModelForm):
     """The explainer's own fields. The slug may be left blank: a Japanese title has no ASCII
     letters for the admin's slug pre-fill to use, so `Explainer.save()` romanises the title
-    into a unique slug instead."""
+    into a unique slug instead. On a new explainer, the pre-fill's leftovers of a Japanese
+    title ("2026" from 「2026年の予算案」) count as blank too."""
 
     class Meta:
         model = Explainer
@@ -114,6 +164,14 @@ class ExplainerAdminForm(forms.ModelForm):
                 _("Leave blank to make one from the title (Japanese titles are romanised)."),
             )
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance._state.adding and is_prefill_leftover(
+            cleaned_data.get("title", ""), cleaned_data.get("slug", "")
+        ):
+            cleaned_data["slug"] = ""
+        return cleaned_data
+
 
 class TopicAdminForm(forms.ModelForm):
     """A topic; a blank slug is made from the name (romanised when the name is Japanese)."""
@@ -133,8 +191,11 @@ class TopicAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if not cleaned_data.get("slug") and cleaned_data.get("name"):
-            cleaned_data["slug"] = self._unique_slug(cleaned_data["name"])
+        name = cleaned_data.get("name", "")
+        if self.instance._state.adding and is_prefill_leftover(name, cleaned_data.get("slug")):
+            cleaned_data["slug"] = ""
+        if not cleaned_data.get("slug") and name:
+            cleaned_data["slug"] = self._unique_slug(name)
         return cleaned_data
 
     def _unique_slug(self, name: str) -> str:

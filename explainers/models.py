@@ -119,6 +119,8 @@ class ExplainerQuerySet(models.QuerySet):
         Hits in the title rank above hits elsewhere; newer first within a rank.
         """
         terms = text.fold(query).split()
+        if not terms:  # nothing searchable (e.g. only control characters): no results
+            return self.none()
         qs = self
         title_hits = Q()
         for term in terms:

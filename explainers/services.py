@@ -63,7 +63,7 @@ def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.REVIEW
         explainer.full_clean()
         explainer.save(update_fields=["status", "modified_at"])
-        _log(actor=actor, explainer=explainer, message="Submitted for review.")
+        _log(actor=actor, explainer=explainer, message=_("Submitted for review."))
     return explainer
 
 
@@ -88,8 +88,11 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
         explainer.full_clean()
         explainer.save(update_fields=["status", "publish_at", "first_published_at", "modified_at"])
         explainer.refresh_derived()
-        when = "now" if explainer.publish_at <= now else f"at {explainer.publish_at.isoformat()}"
-        _log(actor=actor, explainer=explainer, message=f"Published {when}.")
+        if explainer.publish_at <= now:
+            message = _("Published now.")
+        else:
+            message = _("Published at %(time)s.") % {"time": explainer.publish_at.isoformat()}
+        _log(actor=actor, explainer=explainer, message=message)
     warning = key_point_warning(explainer.key_points.count())
     return [warning] if warning else []
 
@@ -103,7 +106,7 @@ def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
         explainer.save(update_fields=["status", "modified_at"])
-        _log(actor=actor, explainer=explainer, message="Unpublished.")
+        _log(actor=actor, explainer=explainer, message=_("Unpublished."))
     return explainer
 
 
@@ -119,9 +122,17 @@ def correction_add(
     """Add an entry to the public corrections log.
 
     A significant one moves the explainer's last-updated time (and so its sitemap lastmod
-    and feed position); a silent fix does not.
+    and feed position); a silent fix does not. The time only moves forward: an entry dated
+    before the latest significant one (a late-logged fix) never makes the explainer look
+    older than it is.
     """
     with transaction.atomic():
+        # Locked so two corrections added at once cannot both read the old time.
+        latest = (
+            Explainer.objects.select_for_update()
+            .values_list("significant_update_at", flat=True)
+            .get(pk=explainer.pk)
+        )
         correction = Correction(
             explainer=explainer,
             kind=kind,
@@ -131,14 +142,13 @@ def correction_add(
         )
         correction.full_clean()
         correction.save()
-        if significant:
+        if significant and (latest is None or correction.created_at > latest):
             Explainer.objects.filter(pk=explainer.pk).update(
                 significant_update_at=correction.created_at
             )
             explainer.significant_update_at = correction.created_at
-        _log(
-            actor=actor,
-            explainer=explainer,
-            message=f"Added {'significant' if significant else 'silent'} {kind}.",
-        )
+        template = _("Added significant %(kind)s.") if significant else _("Added silent %(kind)s.")
+        # The kind's display name, lower-cased to sit inside the sentence ("update").
+        kind_name = str(correction.get_kind_display()).lower()
+        _log(actor=actor, explainer=explainer, message=template % {"kind": kind_name})
     return correction

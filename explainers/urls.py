@@ -14,6 +14,7 @@ urlpatterns = [
     path("feeds/rss/", feeds.LatestExplainersFeed(), name="feed_rss"),
     path("feeds/atom/", feeds.LatestExplainersAtomFeed(), name="feed_atom"),
     path("feeds/corrections/", feeds.CorrectionsFeed(), name="feed_corrections"),
+    path("feeds/corrections/atom/", feeds.CorrectionsAtomFeed(), name="feed_corrections_atom"),
     path("feeds/topics/<slug:slug>/rss/", feeds.TopicExplainersFeed(), name="topic_feed_rss"),
     path("feeds/topics/<slug:slug>/atom/", feeds.TopicExplainersAtomFeed(), name="topic_feed_atom"),
 ]

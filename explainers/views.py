@@ -19,6 +19,7 @@ from .models import (
     SourceArticle,
     Topic,
 )
+from .text import clean_text
 
 PAGE_SIZE = 10
 RELATED_LIMIT = 5
@@ -159,7 +160,8 @@ class SearchView(ListView):
     context_object_name = "explainers"
 
     def get(self, request, *args, **kwargs):
-        self.query = request.GET.get("q", "").strip()
+        # Control characters are never part of a search (PostgreSQL refuses NUL outright).
+        self.query = clean_text(request.GET.get("q", "")).strip()
         if len(self.query) > SEARCH_MAX_LENGTH:
             # A clear answer, not a search: the query is refused before it reaches the database.
             message = _("Your search is too long. Please use at most %(max)d characters.") % {

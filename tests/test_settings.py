@@ -2,6 +2,7 @@
 environment. Each check builds its environment from scratch, so the result is the same on a
 laptop and in CI (where DATABASE_URL and REDIS_URL point at PostgreSQL and Redis)."""
 
+import ast
 import json
 import os
 import subprocess
@@ -21,6 +22,10 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "DATABASES": settings.DATABASES,
     "CACHES": settings.CACHES,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "TIME_ZONE": settings.TIME_ZONE,
+    "EMAIL": {name: getattr(settings, name) for name in (
+        "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL")},
 }, default=str))
 """
 
@@ -69,9 +74,50 @@ def test_starts_with_a_secret_key_and_debug_off_by_default():
     assert loaded["DEBUG"] is False
 
 
+def test_a_number_setting_that_is_not_a_number_is_named_in_the_error():
+    result = run_python(PRINT_SETTINGS, DJANGO_SECRET_KEY="k", EMAIL_PORT="smtp")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: EMAIL_PORT must be a whole number, not 'smtp'." in result.stderr
+
+
 def test_debug_mode_starts_without_a_secret_key():
     loaded = loaded_settings(DJANGO_DEBUG="1")
     assert loaded["DEBUG"] is True
+
+
+def test_allowed_hosts_come_from_the_environment_and_default_to_none_in_production():
+    assert loaded_settings(DJANGO_SECRET_KEY="k")["ALLOWED_HOSTS"] == []
+    loaded = loaded_settings(
+        DJANGO_SECRET_KEY="k", DJANGO_ALLOWED_HOSTS="kaisetsu.example.org, www.example.org"
+    )
+    assert loaded["ALLOWED_HOSTS"] == ["kaisetsu.example.org", "www.example.org"]
+
+
+def test_time_zone_comes_from_the_environment():
+    assert loaded_settings(DJANGO_SECRET_KEY="k")["TIME_ZONE"] == "Asia/Tokyo"
+    assert loaded_settings(DJANGO_SECRET_KEY="k", TIME_ZONE="UTC")["TIME_ZONE"] == "UTC"
+
+
+def test_email_goes_to_smtp_from_the_environment_in_production():
+    email = loaded_settings(
+        DJANGO_SECRET_KEY="k",
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        DEFAULT_FROM_EMAIL="News <news@example.org>",
+    )["EMAIL"]
+    assert email == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": 587,
+        "EMAIL_USE_TLS": True,
+        "DEFAULT_FROM_EMAIL": "News <news@example.org>",
+    }
+
+
+def test_email_is_printed_to_the_console_in_debug():
+    email = loaded_settings(DJANGO_DEBUG="1")["EMAIL"]
+    assert email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
 
 
 def test_default_database_is_sqlite_with_immediate_transactions_wal_and_busy_timeout():
@@ -163,3 +209,38 @@ def test_redis_url_selects_the_redis_cache_without_connecting():
 def test_without_redis_url_the_cache_is_local_memory():
     cache = loaded_settings(DJANGO_SECRET_KEY="a-test-key")["CACHES"]["default"]
     assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def environment_variables_read() -> set[str]:
+    """Names passed to os.environ.get / os.getenv / the settings' env_* helpers, found by
+    parsing the project's code (the settings module, apps and the test set-up)."""
+    files = [ROOT / "tests" / "conftest.py", *ROOT.glob("*/*.py"), *ROOT.glob("*/*/*.py")]
+    names = set()
+    for path in files:
+        if ".venv" in path.parts or ("tests" in path.parts and path.name != "conftest.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            is_environ = called in {"env_bool", "env_int", "env_list"} or (
+                isinstance(func, ast.Attribute)
+                and called in {"get", "getenv"}
+                and ast.unparse(func.value) in {"os.environ", "os"}
+            )
+            first = node.args[0]
+            if is_environ and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                names.add(first.value)
+    return names
+
+
+def test_env_example_lists_every_variable_the_code_reads():
+    listed = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    read = environment_variables_read()
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= read  # the parser works
+    assert sorted(read - listed) == []

@@ -1,8 +1,13 @@
-"""{% explainer_seo explainer as seo %}: SEO values for templates/includes/explainer_seo.html."""
+"""SEO and excerpt helpers for templates.
+
+{% explainer_seo explainer as seo %}: the values templates/includes/explainer_seo.html prints.
+{{ text|excerpt }}: the text on one line (Japanese lines joined without a space), trimmed.
+"""
 
 from django import template
 
-from explainers.seo import explainer_meta
+from explainers.seo import DESCRIPTION_LENGTH, explainer_meta
+from explainers.seo import excerpt as excerpt_of
 
 register = template.Library()
 
@@ -10,3 +15,8 @@ register = template.Library()
 @register.simple_tag
 def explainer_seo(explainer):
     return explainer_meta(explainer)
+
+
+@register.filter
+def excerpt(text, length=DESCRIPTION_LENGTH):
+    return excerpt_of(text or "", int(length))

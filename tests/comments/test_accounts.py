@@ -7,6 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -137,6 +138,40 @@ def test_repeated_failed_sign_ins_are_refused_even_with_the_right_password(clien
     assert "Too many failed login attempts" in response.content.decode()
 
 
+def test_failed_sign_ins_from_one_address_are_limited_across_accounts(client):
+    """Ten failures a minute from one address, whichever accounts they try, shut the door
+    for that address: guessing one password for many accounts is refused too."""
+    verified_reader()
+    for attempt in range(10):
+        sign_in(client, f"guess{attempt}@example.net", password="wrong password")
+    response = sign_in(client, "hana@example.net")
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed login attempts" in response.content.decode()
+    # Per address: a reader elsewhere still signs in.
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    sign_in(other, "hana@example.net")
+    assert "_auth_user_id" in other.session
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_rate_limited_page_is_in_the_site_design_and_language(client, settings, language):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset_password": "1/m/ip"}
+    for _attempt in range(2):
+        response = client.post(
+            reverse("account_reset_password"),
+            {"email": "someone@example.net"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 429
+    doc = html.fromstring(response.content)
+    assert doc.get("lang") == language
+    assert doc.xpath('//header[contains(@class, "site-header")]')
+    with translation.override(language):
+        heading = translation.gettext("Too many attempts")
+    assert (heading != "Too many attempts") == (language == "ja")
+    assert doc.xpath("string(//main//h1)") == heading
+
+
 def test_sign_in_page_is_in_the_site_design_with_bootstrap_fields(client):
     response = client.get(reverse("account_login"))
     doc = html.fromstring(response.content)
@@ -230,6 +265,45 @@ def test_password_change(client):
     assert user.check_password(NEW_PASSWORD)
 
 
+def test_main_action_of_an_allauth_form_is_the_primary_button(client):
+    client.force_login(verified_reader())
+    doc = html.fromstring(client.get(reverse("account_logout")).content)
+    [button] = doc.xpath('//main//form//button[@type="submit"]')
+    assert "btn-primary" in button.get("class")
+
+
+def test_account_emails_name_the_site_not_the_sites_framework_default(client, settings):
+    settings.SITE_NAME = "Kaisetsu Test Desk"
+    sign_up(client)
+    [message] = mail.outbox
+    assert "Kaisetsu Test Desk" in message.body
+    assert "example.com" not in message.body
+
+
+def test_password_reset_email_is_in_the_account_holders_language(client):
+    user = verified_reader()
+    services.reader_profile_update(user=user, language="ja")
+    client.post(
+        reverse("account_reset_password"), {"email": "hana@example.net"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    [message] = mail.outbox
+    with translation.override("ja"):
+        subject_ja = translation.gettext("Password Reset Email")
+    assert subject_ja != "Password Reset Email"
+    assert subject_ja in message.subject
+    assert link_in(message).startswith("/accounts/password/reset/key/")
+
+
+def test_account_email_follows_the_page_language_when_none_is_chosen(client):
+    verified_reader()  # no email language chosen
+    client.post(
+        reverse("account_reset_password"), {"email": "hana@example.net"}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    [message] = mail.outbox
+    with translation.override("ja"):
+        assert translation.gettext("Password Reset Email") in message.subject
+
+
 # --- The account page ----------------------------------------------------------------------
 
 
@@ -250,6 +324,13 @@ def test_account_page_saves_display_name_and_email_choices(client):
     profile = ReaderProfile.objects.get(user=user)
     assert (profile.display_name, profile.language) == ("Hana K.", "ja")
     assert (profile.notify_replies, profile.notify_decisions) == (True, False)
+
+
+def test_account_page_names_the_default_email_language(client):
+    client.force_login(verified_reader())
+    doc = html.fromstring(client.get(reverse("reader:profile")).content)
+    [blank] = doc.xpath('//select[@name="language"]/option[@value=""]')
+    assert blank.text_content() == "Site default (English)"
 
 
 def test_account_page_refuses_a_blank_display_name(client):
@@ -358,3 +439,12 @@ def test_readers_see_no_moderation_link(client, reader):
 def test_the_admin_links_moderators_to_the_queue(client, moderator):
     client.force_login(moderator)
     assert reverse("moderation:queue") in client.get(reverse("admin:index")).content.decode()
+
+
+def test_sign_up_with_the_mail_server_down_keeps_the_account_and_says_so(client, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.comments.test_notifications.FailingBackend"
+    response = sign_up(client, email="kai@example.net", display_name="Kai", follow=True)
+    assert response.status_code == 200
+    assert EmailAddress.objects.filter(email="kai@example.net", verified=False).exists()
+    assert "could not send the email" in response.content.decode()
+    assert "Could not send" in caplog.text

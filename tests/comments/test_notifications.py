@@ -122,6 +122,23 @@ def test_reply_email_is_multipart_with_unsubscribe_headers(
     assert link in html_body
 
 
+def test_reply_email_is_in_the_recipients_language_not_the_repliers(
+    explainer, moderator, django_capture_on_commit_callbacks
+):
+    author = reader("aiko", replies=True, language="ja")
+    top = CommentFactory(explainer=explainer, user=author, guest_name="", guest_email="")
+    reply = pending_reply(explainer, top, reader("botan", language="en"))
+    with translation.override("en"):  # the moderator works in English
+        approve(reply, moderator, django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    with translation.override("ja"):
+        stop_ja = translation.gettext("Stop these emails (one click, no sign-in):")
+    assert stop_ja != "Stop these emails (one click, no sign-in):"
+    assert stop_ja in message.body
+    assert "New reply" not in message.subject
+    assert 'lang="ja"' in message.alternatives[0][0]
+
+
 def test_no_reply_email_without_opting_in(explainer, moderator, django_capture_on_commit_callbacks):
     top = CommentFactory(explainer=explainer, user=reader("aiko"), guest_name="", guest_email="")
     approve(

@@ -15,7 +15,15 @@ from django.utils import timezone
 from comments import privacy, services
 from comments.models import Comment, CommentReport, ModerationAction
 from tests.comments.helpers import guest_data
-from tests.factories import PASSWORD, CommentFactory, ExplainerFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CommentFactory,
+    CorrectionFactory,
+    ExplainerFactory,
+    ExplainerSourceFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -195,15 +203,34 @@ def test_two_deleted_reporters_of_one_comment_do_not_collide(explainer):
 
 
 def test_guest_email_never_appears_on_public_pages_or_feeds(client, explainer):
-    CommentFactory(explainer=explainer, guest_name="Ren", guest_email="ren.secret@example.net")
+    topic = TopicFactory()
+    explainer.topics.add(topic)
+    CorrectionFactory(explainer=explainer)
+    ExplainerSourceFactory(explainer=explainer)
+    source = explainer.sources.first()
+    comment = CommentFactory(
+        explainer=explainer, guest_name="Ren", guest_email="ren.secret@example.net"
+    )
+    CommentFactory(explainer=explainer, parent=comment, guest_name="Sora", guest_email="s@x.jp")
     pages = [
-        explainer.get_absolute_url(),
+        explainer.get_absolute_url(),  # the page source, JSON-LD and OpenGraph included
         reverse("explainers:home"),
+        reverse("explainers:topic", args=[topic.slug]),
+        reverse("explainers:source", args=[source.pk]),
+        reverse("explainers:search") + "?q=Ren",
+        reverse("comments:reply", args=[explainer.slug, comment.pk]),
+        reverse("comments:report", args=[comment.pk]),
         reverse("explainers:feed_rss"),
         reverse("explainers:feed_atom"),
+        reverse("explainers:feed_corrections"),
+        reverse("explainers:topic_feed_rss", args=[topic.slug]),
+        reverse("explainers:topic_feed_atom", args=[topic.slug]),
         reverse("sitemap"),
     ]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
         assert b"ren.secret" not in response.content, path
+    # The pages that do show the guest's comment show their name, and only their name.
+    for path in pages[:1] + pages[5:7]:
+        assert b"Ren" in client.get(path).content, path

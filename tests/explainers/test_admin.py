@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +143,31 @@ def test_explainer_changelist_queries_do_not_grow_with_explainers(editor_client)
     large, response = _changelist_queries(editor_client)
     assert response.context["cl"].result_count == 30
     assert large == small
+
+
+def _change_page_queries(client, parts):
+    explainer = ExplainerFactory(key_points=parts, sections=parts, sources=parts)
+    explainer.topics.add(*TopicFactory.create_batch(parts))
+    CorrectionFactory.create_batch(parts, explainer=explainer)
+    client.get(change_url(ExplainerFactory()))  # warm per-process caches (content types)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(change_url(explainer))
+    assert response.status_code == 200
+    return len(queries), explainer, response
+
+
+def test_explainer_change_page_queries_do_not_grow_with_its_parts(editor_client):
+    small, _, _ = _change_page_queries(editor_client, 1)
+    large, _, _ = _change_page_queries(editor_client, 6)
+    assert large == small
+
+
+def test_change_page_shows_each_cited_source_in_its_autocomplete(editor_client):
+    _, explainer, response = _change_page_queries(editor_client, 3)
+    doc = lxml.html.fromstring(response.content)
+    for i, link in enumerate(explainer.source_links.select_related("source")):
+        (option,) = doc.xpath(f'//select[@name="source_links-{i}-source"]/option[@selected]')
+        assert (option.get("value"), option.text) == (str(link.source_id), str(link.source))
 
 
 def test_explainer_changelist_shows_key_point_count(editor_client):
@@ -460,6 +486,34 @@ def test_japanese_title_gets_a_unique_ascii_slug(editor_client):
         assert Explainer._meta.get_field("slug").run_validators(slug) is None
 
 
+@pytest.mark.parametrize(
+    ("title", "prefilled", "romanised"),
+    [("2026年の予算案", "2026", "2026-nen"), ("AI規制の行方", "ai", "ai-kisei")],
+)
+def test_japanese_title_replaces_the_prefill_leftover_with_a_romanised_slug(
+    editor_client, title, prefilled, romanised
+):
+    # The admin's pre-fill script drops Japanese characters: "2026" is all it keeps.
+    response = editor_client.post(ADD, _add_data(editor_client, title=title, slug=prefilled))
+    assert response.status_code == 302
+    assert Explainer.objects.get(title=title).slug.startswith(romanised)
+
+
+def test_a_slug_the_editor_typed_for_a_japanese_title_is_kept(editor_client):
+    title = "2026年の予算案"
+    response = editor_client.post(ADD, _add_data(editor_client, title=title, slug="budget-2026"))
+    assert response.status_code == 302
+    assert Explainer.objects.get(title=title).slug == "budget-2026"
+
+
+def test_topic_with_mixed_japanese_name_replaces_the_prefill_leftover(editor_client):
+    response = editor_client.post(
+        reverse("admin:explainers_topic_add"), {"name": "AI倫理", "slug": "ai", "description": ""}
+    )
+    assert response.status_code == 302
+    assert Topic.objects.get(name="AI倫理").slug == "ai-rinri"
+
+
 def test_byline_is_the_editor_who_added_it(editor_client, editor):
     editor_client.post(ADD, _add_data(editor_client, title="Mine"))
     assert Explainer.objects.get(title="Mine").byline == editor
@@ -610,3 +664,46 @@ def test_section_markdown_help_is_shown(editor_client):
     DetailSectionFactory()
     page = editor_client.get(ADD).content.decode()
     assert "Write each body in Markdown" in page
+
+
+# A live explainer is read-only to contributors ----------------------------------------------
+
+
+def test_contributor_sees_a_published_explainer_read_only(contributor_client):
+    explainer = ExplainerFactory(published=True, key_points=3, sources=1)
+    response = contributor_client.get(change_url(explainer))
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.content)
+    assert not page.xpath("//input[@name='_save']")
+    assert not page.xpath("//input[contains(@name, 'key_points-0-text')]")
+
+
+def test_contributor_cannot_change_a_published_explainer_by_posting(editor, contributor):
+    explainer = ExplainerFactory(published=True, title="Live title", key_points=3, sources=1)
+    as_editor, as_contributor = Client(), Client()
+    as_editor.force_login(editor)
+    as_contributor.force_login(contributor)
+    data = form_data(as_editor.get(change_url(explainer)))
+    data["title"] = "Changed without review"
+    assert as_contributor.post(change_url(explainer), data).status_code == 403
+    explainer.refresh_from_db()
+    assert explainer.title == "Live title"
+
+
+def test_contributor_can_still_edit_a_draft(contributor_client):
+    explainer = ExplainerFactory(title="Draft title", key_points=3, sources=1)
+    data = form_data(contributor_client.get(change_url(explainer)))
+    data["title"] = "Better draft title"
+    response = contributor_client.post(change_url(explainer), data)
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.title == "Better draft title"
+
+
+def test_editor_can_edit_a_published_explainer(editor_client):
+    explainer = ExplainerFactory(published=True, title="Live title", key_points=3, sources=1)
+    data = form_data(editor_client.get(change_url(explainer)))
+    data["title"] = "Live title, clearer"
+    assert editor_client.post(change_url(explainer), data).status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.title == "Live title, clearer"

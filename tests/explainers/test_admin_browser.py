@@ -98,6 +98,26 @@ def test_editor_creates_reorders_by_dragging_and_publishes(page, login, editor):
     assert key_point_texts(page) == visual_order
 
     # The reader page shows the new order; the history shows the publication.
+    page.goto(explainer.get_absolute_url())
+    expect(page.locator(".key-points li")).to_have_text(visual_order)
+    assert_clean(page)
     page.goto(f"/admin/explainers/explainer/{explainer.pk}/history/")
     expect(page.locator("#change-history")).to_contain_text("Published now.")
     assert_clean(page)
+
+
+def test_japanese_title_gets_a_romanised_slug_whatever_the_prefill_kept(page, login, editor):
+    login(editor)
+    page.goto("/admin/explainers/explainer/add/")
+    page.locator("#id_title").press_sequentially("2026年の予算案")
+    # The admin's pre-fill drops Japanese characters: only the year is left.
+    expect(page.locator("#id_slug")).to_have_value("2026")
+    page.fill("#id_introduction", "予算案の中身を見ていきます。")
+    page.fill("#id_summary", "家計への影響は限られそうです。")
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert_clean(page)
+    slug = Explainer.objects.get(title="2026年の予算案").slug
+    assert slug.startswith("2026-nen")
+    expect(page.locator("#id_slug")).to_have_value(slug)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import DatabaseError
 from django.urls import reverse
 
 from tests.factories import (
@@ -61,7 +62,16 @@ def page_urls(content):
         "sitemap": reverse("sitemap"),
         "robots": reverse("robots"),
         "admin login": reverse("admin:login"),
+        "rss feed": reverse("explainers:feed_rss"),
+        "atom feed": reverse("explainers:feed_atom"),
+        "topic feed": reverse("explainers:topic_feed_rss", kwargs={"slug": "economy"}),
+        "corrections feed": reverse("explainers:feed_corrections"),
+        "corrections atom feed": reverse("explainers:feed_corrections_atom"),
+        "search too long": reverse("explainers:search") + "?q=" + "x" * 201,
     }
+
+
+STATUS = {"not found": 404, "search too long": 400}
 
 
 @pytest.mark.parametrize(
@@ -76,11 +86,46 @@ def page_urls(content):
         "sitemap",
         "robots",
         "admin login",
+        "rss feed",
+        "atom feed",
+        "topic feed",
+        "corrections feed",
+        "corrections atom feed",
+        "search too long",
     ],
 )
 def test_strict_csp_header_on_page(client, content, page):
     response = client.get(page_urls(content)[page])
-    assert response.status_code == (404 if page == "not found" else 200)
+    assert response.status_code == STATUS.get(page, 200)
+    assert_strict(policy(response))
+
+
+def test_strict_csp_header_on_staff_draft_preview(client, editor):
+    draft = ExplainerFactory(key_points=3, sections=2)
+    client.force_login(editor)
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 200
+    assert "preview-banner" in response.content.decode()
+    assert_strict(policy(response))
+
+
+def test_strict_csp_header_on_language_switch(client):
+    response = client.get(reverse("explainers:set_language", kwargs={"code": "ja"}))
+    assert response.status_code == 302
+    assert_strict(policy(response))
+
+
+def test_strict_csp_header_on_server_error_page(client, settings, monkeypatch):
+    from explainers import views
+
+    def broken(self):
+        raise DatabaseError("the database is down")
+
+    settings.DEBUG = False
+    monkeypatch.setattr(views.ExplainerListView, "get_queryset", broken)
+    client.raise_request_exception = False
+    response = client.get(reverse("explainers:home"))
+    assert response.status_code == 500
     assert_strict(policy(response))
 
 

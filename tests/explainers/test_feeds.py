@@ -23,7 +23,14 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-FEEDS = ["feed_rss", "feed_atom", "topic_feed_rss", "topic_feed_atom", "feed_corrections"]
+FEEDS = [
+    "feed_rss",
+    "feed_atom",
+    "topic_feed_rss",
+    "topic_feed_atom",
+    "feed_corrections",
+    "feed_corrections_atom",
+]
 
 
 def published(days_ago=1, **kwargs):
@@ -111,7 +118,7 @@ def test_topic_feed_for_unknown_topic_is_404(client, name):
 
 
 @pytest.mark.parametrize("name", ["feed_rss", "feed_atom", "topic_feed_rss", "topic_feed_atom"])
-def test_feed_item_carries_summary_and_key_points_as_escaped_html_list(client, topic, name):
+def test_feed_item_carries_summary_and_key_points_as_escaped_ordered_list(client, topic, name):
     explainer = published(summary="Prices rise & fall <sometimes>.")
     explainer.topics.add(topic)
     KeyPointFactory(explainer=explainer, position=2, text="Second: <b>bold</b> claim")
@@ -119,8 +126,14 @@ def test_feed_item_carries_summary_and_key_points_as_escaped_html_list(client, t
     [(_, description, _, _)] = entries(client.get(feed_url(name, topic)))
     assert description == (
         "<p>Prices rise &amp; fall &lt;sometimes&gt;.</p>"
-        "<ul><li>First point</li><li>Second: &lt;b&gt;bold&lt;/b&gt; claim</li></ul>"
+        "<ol><li>First point</li><li>Second: &lt;b&gt;bold&lt;/b&gt; claim</li></ol>"
     )
+
+
+def test_feed_item_summary_keeps_its_paragraphs(client):
+    published(summary="First paragraph.\n\nSecond <paragraph>.")
+    [(_, description, _, _)] = entries(client.get(feed_url("feed_atom")))
+    assert description.startswith("<p>First paragraph.</p>\n\n<p>Second &lt;paragraph&gt;.</p><ol>")
 
 
 def test_significant_correction_moves_explainer_to_top_of_feed(client):
@@ -175,7 +188,10 @@ def test_feed_shows_byline_full_name_and_no_email(client):
         assert "hanako@newsroom.example" not in body
 
 
-def test_corrections_feed_lists_published_explainers_corrections_newest_first(client, settings):
+@pytest.mark.parametrize("name", ["feed_corrections", "feed_corrections_atom"])
+def test_corrections_feed_lists_published_explainers_corrections_newest_first(
+    client, settings, name
+):
     explainer = published(days_ago=5, title="Public")
     first = correction_add(
         explainer=explainer,
@@ -189,7 +205,7 @@ def test_corrections_feed_lists_published_explainers_corrections_newest_first(cl
     )
     CorrectionFactory(explainer=ExplainerFactory(title="Draft"), note="Draft fix.")
     CorrectionFactory(explainer=scheduled(title="Scheduled"), note="Scheduled fix.")
-    items = entries(client.get(feed_url("feed_corrections")))
+    items = entries(client.get(feed_url(name)))
     assert [html.unescape(description) for _, description, _, _ in items] == [
         "<p>Clearer wording.</p>",
         "<p>Wrong year.</p>",
@@ -228,7 +244,7 @@ def test_every_page_advertises_the_latest_feeds(client):
         "application/atom+xml": feed_url("feed_atom"),
     }
     footer_links = doc.xpath("//footer//a/@href")
-    for name in ("feed_rss", "feed_atom", "feed_corrections"):
+    for name in ("feed_rss", "feed_atom", "feed_corrections", "feed_corrections_atom"):
         assert feed_url(name) in footer_links
 
 

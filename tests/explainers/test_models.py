@@ -4,6 +4,7 @@ values are computed on write."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
@@ -377,3 +378,52 @@ def test_topic_name_and_slug_are_unique():
     with pytest.raises(ValidationError) as excinfo:
         Topic(name="Energy", slug="energy").full_clean()
     assert error_fields(excinfo) == {"name", "slug"}
+
+
+# Roles: groups from the data migration (explainers/migrations/0002_roles.py).
+
+CONTENT_MODELS = [
+    "explainer",
+    "explainersource",
+    "keypoint",
+    "detailsection",
+    "correction",
+    "sourcearticle",
+    "topic",
+]
+
+
+def explainer_codenames(group: str) -> set[str]:
+    return set(
+        Group.objects.get(name=group)
+        .permissions.filter(content_type__app_label="explainers")
+        .values_list("codename", flat=True)
+    )
+
+
+def test_editors_may_edit_every_part_and_publish():
+    expected = {
+        f"{action}_{model}"
+        for model in CONTENT_MODELS
+        for action in ("add", "change", "delete", "view")
+    }
+    assert explainer_codenames("Editors") == expected | {"publish_explainer"}
+
+
+def test_contributors_may_write_but_not_publish_or_delete():
+    codenames = explainer_codenames("Contributors")
+    assert {"add_explainer", "change_explainer", "change_keypoint"} <= codenames
+    assert "publish_explainer" not in codenames
+    assert not {name for name in codenames if name.startswith("delete_")}
+
+
+def test_moderators_may_read_explainers_but_not_edit_them():
+    assert explainer_codenames("Moderators") == {"view_explainer"}
+
+
+def test_the_publish_permission_is_given_only_through_the_editors_group():
+    editor, writer = UserFactory(), UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    writer.groups.add(Group.objects.get(name="Contributors"))
+    assert editor.has_perm("explainers.publish_explainer")
+    assert not writer.has_perm("explainers.publish_explainer")

@@ -1,10 +1,15 @@
 """A reader's path through the site in a real browser (Chromium, CSP enforced, JS on)."""
 
+import io
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
+from explainers.models import Explainer
 from explainers.text import is_cjk
 from tests.factories import (
     DetailSectionFactory,
@@ -118,3 +123,130 @@ def test_reader_browses_reads_navigates_searches_and_switches_language(page, rea
     latest = page.locator("header nav a.nav-link").first.inner_text()
     assert is_cjk(latest), f"navigation still reads {latest!r}"
     assert_clean(page)
+
+
+# With the demo content (`manage.py load_demo`), as a reader of `make run` sees it ---------------
+
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    """The demo newsroom, its figure written to a throw-away MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_demo", stdout=io.StringIO())
+    published = Explainer.objects.published()
+    return {
+        "ja": published.get(slug="suiden-nakaboshi-metan-sakugen"),
+        "ja_with_figure": published.get(slug="minato-romen-densha-yojo-furyoku"),
+        "en": published.get(slug="harbour-city-trams-offshore-wind"),
+        "hidden": list(Explainer.objects.exclude(pk__in=published.values("pk"))),
+    }
+
+
+def serve_media(context, media_root):
+    """Uploaded figures, served to the browser as the web server does in production."""
+
+    def fulfil(route):
+        path = Path(media_root) / urlsplit(route.request.url).path.removeprefix("/media/")
+        if path.is_file():
+            route.fulfill(path=path)
+        else:
+            route.fulfill(status=404)
+
+    context.route("**/media/**", fulfil)
+
+
+@pytest.fixture
+def no_js_page(browser, live_server, settings):
+    """A reader whose browser runs no JavaScript at all."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=False
+    )
+    serve_media(context, settings.MEDIA_ROOT)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.console_errors = []
+    page.on(
+        "console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None
+    )
+    yield page
+    context.close()
+
+
+def test_demo_reader_path_works_without_javascript(no_js_page, demo):
+    page, ja = no_js_page, demo["ja"]
+
+    page.goto("/")
+    expect(page.get_by_role("link", name=ja.title)).to_be_visible()
+    expect(page.get_by_role("link", name=demo["en"].title)).to_be_visible()
+    for hidden in demo["hidden"]:  # the demo's draft and scheduled explainers
+        expect(page.get_by_role("link", name=hidden.title)).to_have_count(0)
+    assert_clean(page)
+
+    page.get_by_role("link", name=ja.title).click()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    last = ja.sections.order_by("position").last()
+    page.locator("nav.toc").get_by_role("link", name=last.heading).click()
+    expect(page).to_have_url(re.compile(f"#{last.anchor}$"))
+    expect(page.locator(f"#{last.anchor}")).to_be_in_viewport()
+    assert_clean(page)
+
+    topic = ja.topics.order_by("name").first()
+    page.locator(".explainer-header").get_by_role("link", name=topic.name).click()
+    expect(page.get_by_role("heading", level=1, name=topic.name)).to_be_visible()
+    page.get_by_role("link", name=ja.title).click()
+    page.locator(".source-box-facts").get_by_role("link", name="About this source").click()
+    primary = ja.source_links.order_by("position").first().source
+    expect(page.get_by_role("heading", level=1, name=primary.title)).to_be_visible()
+    assert_clean(page)
+
+    # A word from inside the unspaced Japanese text finds the Japanese demo explainer first.
+    page.locator("#site-search-q").fill("温室効果ガス")
+    page.locator("#site-search-q").press("Enter")
+    expect(page.locator("main .explainer-card-title a").first).to_have_text(ja.title)
+    assert_clean(page)
+
+    page.locator(".language-switcher a[hreflang=ja]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    assert is_cjk(page.locator("header nav a.nav-link").first.inner_text())
+    expect(page.locator("main .explainer-card-title a").first).to_have_text(ja.title)
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("ui", ["en", "ja"])
+def test_demo_pages_fit_a_360px_phone(browser, live_server, settings, demo, ui):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": ui, "url": live_server.url}]
+    )
+    serve_media(context, settings.MEDIA_ROOT)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    ja = demo["ja_with_figure"]
+    urls = [
+        "/",
+        ja.get_absolute_url(),
+        demo["en"].get_absolute_url(),
+        ja.topics.order_by("name").first().get_absolute_url(),
+        ja.source_links.order_by("position").first().source.get_absolute_url(),
+        "/search/?q=%E9%A2%A8%E5%8A%9B",  # 風力
+    ]
+    too_wide = {}
+    for url in urls:
+        assert page.goto(url).status == 200, url
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[url] = width
+    assert too_wide == {}
+    assert errors == []
+
+    # Japanese has no italics: the figure credit stays upright (browsers would slant it).
+    page.goto(ja.get_absolute_url())
+    credit = page.locator("figure .figure-credit")
+    credit.scroll_into_view_if_needed()
+    expect(page.locator("figure img")).to_have_js_property("complete", True)
+    assert page.locator("figure img").evaluate("img => img.naturalWidth") > 0
+    assert credit.evaluate("el => getComputedStyle(el).fontStyle") == "normal"
+    context.close()

@@ -150,3 +150,16 @@ def test_control_characters_in_a_query_are_ignored_not_an_error(client):
     # PostgreSQL refuses NUL in any text value; a crafted query must still be a search.
     explainer = published(title="Harbour expansion")
     assert found(search(client, "harb\x00our\x1b")) == [explainer]
+
+
+@pytest.mark.parametrize("query", ["\x00", "\x01\x02\x7f", "\x00 \x1b"])
+def test_query_of_only_control_characters_is_treated_as_empty(client, query):
+    published(title="Anything")
+    response = search(client, query)
+    assert found(response) == []
+    assert "Type a word or phrase" in response.content.decode()
+
+
+def test_search_of_nothing_searchable_finds_nothing():
+    published(title="Anything")
+    assert list(Explainer.objects.published().search("\x00\x01")) == []

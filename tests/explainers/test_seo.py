@@ -162,6 +162,25 @@ def test_meta_description_is_introduction_trimmed(client):
     assert description.endswith("…")
 
 
+@pytest.mark.parametrize(
+    ("introduction", "description"),
+    [
+        (
+            "投票率が下がりました。\n\n本稿では理由を見ます。",
+            "投票率が下がりました。本稿では理由を見ます。",
+        ),
+        ("Turnout fell.\r\n\r\nHere is why.", "Turnout fell. Here is why."),
+        ("「Example Times」が報じた\n計画", "「Example Times」が報じた計画"),
+    ],
+)
+def test_meta_description_joins_paragraphs_as_the_language_writes(
+    client, introduction, description
+):
+    """Japanese runs on without a space between paragraphs; English gets one."""
+    _, doc = page(client, published(introduction=introduction))
+    assert meta(doc, "description") == description
+
+
 @pytest.mark.parametrize(("language", "og_locale"), [("ja", "ja_JP"), ("en", "en_US")])
 def test_opengraph_and_twitter_tags(client, language, og_locale):
     explainer = published(title="Rates explained", language=language, introduction="Why.")

@@ -2,12 +2,16 @@
 entry in the explainer's admin history."""
 
 import datetime
+import io
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone, translation
 
 from explainers.models import Correction, Explainer
 from explainers.services import (
@@ -263,3 +267,35 @@ def test_correction_without_a_note_is_refused(ready, editor):
     with pytest.raises(ValidationError) as excinfo:
         correction_add(explainer=ready, kind="correction", note="", significant=True, actor=editor)
     assert "note" in excinfo.value.message_dict
+
+
+def test_backdated_significant_correction_does_not_move_the_updated_time_back(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    latest = timezone.now()
+    correction_add(explainer=ready, kind="update", note="New figures.", significant=True, at=latest)
+    earlier = latest - datetime.timedelta(days=2)
+    correction_add(
+        explainer=ready, kind="correction", note="Late-logged fix.", significant=True, at=earlier
+    )
+    ready.refresh_from_db()
+    assert ready.significant_update_at == latest
+    assert ready.corrections.count() == 2
+
+
+@pytest.fixture
+def japanese_catalogue():
+    """The compiled Japanese catalogue, as set-up makes it; Django reloads it afterwards."""
+    call_command("compile_catalogues", stdout=io.StringIO())
+    # Changing LOCALE_PATHS (even to itself) drops Django's cached translations.
+    with override_settings(LOCALE_PATHS=list(settings.LOCALE_PATHS)):
+        yield
+
+
+def test_history_is_written_in_the_editors_language(ready, editor, japanese_catalogue):
+    with translation.override("ja"):
+        explainer_publish(explainer=ready, actor=editor)
+        correction_add(
+            explainer=ready, kind="update", note="New figures.", significant=True, actor=editor
+        )
+    messages = [message for _, message in history(ready)]
+    assert messages == ["今すぐ公開しました。", "重要な更新を記録しました。"]

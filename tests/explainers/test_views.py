@@ -74,6 +74,12 @@ def test_home_entry_shows_excerpt_topics_date_and_comment_count(client):
     assert re.search(r"\b0 comments\b", html)
 
 
+def test_home_excerpt_joins_japanese_paragraphs_without_a_space(client):
+    published(language="ja", introduction="物価が上がっています。\n\n本稿では理由を整理します。")
+    html = main_of(client.get(reverse("explainers:home")))
+    assert "物価が上がっています。本稿では理由を整理します。" in html
+
+
 def test_home_is_paginated(client):
     for _ in range(views.PAGE_SIZE + 2):
         published()
@@ -380,6 +386,10 @@ def test_source_cited_only_by_a_draft_is_404_for_readers_but_not_staff(client, e
     assert client.get(source.get_absolute_url()).status_code == 404
     client.force_login(editor)
     assert client.get(source.get_absolute_url()).status_code == 200
+
+
+def test_source_id_beyond_the_database_integer_range_is_404_not_500(client):
+    assert client.get("/sources/99999999999999999999999/").status_code == 404
 
 
 # Error pages ----------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""allauth's adapter for reader accounts.
+
+It extends the one that reads the client's address (comments.addresses) with one thing:
+account emails (verification, password reset, "your password was changed") are written in
+the recipient's chosen language. allauth would use the language of whoever made the request,
+and a password reset can be asked for by anyone, in any language, for someone else's account.
+"""
+
+import logging
+
+from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .addresses import AccountAdapter
+from .models import ReaderProfile
+
+
+def recipient_language(*, email: str, user=None) -> str | None:
+    """The email language the account behind this address chose, or None (not chosen, or no
+    account: then the language of the page that sent it is the best guess)."""
+    if user is None or user.pk is None:
+        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
+        user = address.user if address else None
+    if user is None:
+        return None
+    return ReaderProfile.objects.filter(user=user).values_list("language", flat=True).first()
+
+
+logger = logging.getLogger(__name__)
+
+
+class ReaderAccountAdapter(AccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Send in the recipient's language; a mail server that is down is not a 500.
+
+        The account is kept (the reader can ask for the email again from the page allauth
+        shows next); the failure is logged and the reader told plainly.
+        """
+        language = recipient_language(email=email, user=context.get("user"))
+        try:
+            with translation.override(language or translation.get_language()):
+                super().send_mail(template_prefix, email, context)
+        except Exception:
+            logger.exception("Could not send the %s email", template_prefix)
+            request = getattr(self, "request", None)
+            if request is not None:
+                messages.error(
+                    request,
+                    _(
+                        "We could not send the email just now. Your account is safe; "
+                        "please ask for the email again in a few minutes."
+                    ),
+                )
