@@ -163,3 +163,8 @@ def test_query_of_only_control_characters_is_treated_as_empty(client, query):
 def test_search_of_nothing_searchable_finds_nothing():
     published(title="Anything")
     assert list(Explainer.objects.published().search("\x00\x01")) == []
+
+
+def test_search_boxes_allow_exactly_what_the_search_accepts(client):
+    page = client.get(reverse("explainers:home")).content.decode()
+    assert f'maxlength="{views.SEARCH_MAX_LENGTH}"' in page
