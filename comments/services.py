@@ -12,7 +12,6 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from explainers import text
+from explainers.services import explainer_history_add
 from explainers.text import clean_name, clean_text
 
 from . import notifications, pipeline
@@ -128,14 +128,7 @@ def _set_comments_open(*, explainer, actor, value: bool, message: str):
         explainer.comments_open = value
         explainer.full_clean()
         explainer.save(update_fields=["comments_open", "modified_at"])
-        if actor is not None and actor.pk:
-            LogEntry.objects.log_actions(
-                user_id=actor.pk,
-                queryset=[explainer],
-                action_flag=CHANGE,
-                change_message=message,
-                single_object=True,
-            )
+        explainer_history_add(actor=actor, explainer=explainer, message=message)
     return explainer
 
 

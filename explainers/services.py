@@ -17,7 +17,8 @@ from .models import Correction, Explainer
 PUBLISH_PERMISSION = "explainers.publish_explainer"
 
 
-def _log(*, actor, explainer: Explainer, message: str) -> None:
+def explainer_history_add(*, actor, explainer: Explainer, message: str) -> None:
+    """Record a change in the explainer's history (the admin's History page)."""
     if actor is None or not actor.pk:
         return
     LogEntry.objects.log_actions(
@@ -63,7 +64,7 @@ def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.REVIEW
         explainer.full_clean()
         explainer.save(update_fields=["status", "modified_at"])
-        _log(actor=actor, explainer=explainer, message=_("Submitted for review."))
+        explainer_history_add(actor=actor, explainer=explainer, message=_("Submitted for review."))
     return explainer
 
 
@@ -92,7 +93,7 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
             message = _("Published now.")
         else:
             message = _("Published at %(time)s.") % {"time": explainer.publish_at.isoformat()}
-        _log(actor=actor, explainer=explainer, message=message)
+        explainer_history_add(actor=actor, explainer=explainer, message=message)
     warning = key_point_warning(explainer.key_points.count())
     return [warning] if warning else []
 
@@ -106,7 +107,7 @@ def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
         explainer.save(update_fields=["status", "modified_at"])
-        _log(actor=actor, explainer=explainer, message=_("Unpublished."))
+        explainer_history_add(actor=actor, explainer=explainer, message=_("Unpublished."))
     return explainer
 
 
@@ -150,5 +151,7 @@ def correction_add(
         template = _("Added significant %(kind)s.") if significant else _("Added silent %(kind)s.")
         # The kind's display name, lower-cased to sit inside the sentence ("update").
         kind_name = str(correction.get_kind_display()).lower()
-        _log(actor=actor, explainer=explainer, message=template % {"kind": kind_name})
+        explainer_history_add(
+            actor=actor, explainer=explainer, message=template % {"kind": kind_name}
+        )
     return correction

@@ -72,7 +72,10 @@ def test_full_clean_rejects_a_second_key_point_at_the_same_position():
 
 def test_full_clean_allows_the_same_position_in_another_explainer():
     KeyPointFactory(position=1)
-    KeyPoint(explainer=ExplainerFactory(), text="Fine", position=1).full_clean()
+    other = KeyPoint(explainer=ExplainerFactory(), text="Fine", position=1)
+    other.full_clean()
+    other.save()
+    assert KeyPoint.objects.filter(position=1).count() == 2
 
 
 def test_full_clean_rejects_a_second_section_at_the_same_position():
@@ -123,7 +126,10 @@ def test_full_clean_requires_a_publish_time_for_a_published_explainer():
 
 
 def test_full_clean_accepts_a_draft_without_a_publish_time():
-    ExplainerFactory.build(status=Explainer.Status.DRAFT, publish_at=None, slug="x").full_clean()
+    draft = ExplainerFactory.build(status=Explainer.Status.DRAFT, publish_at=None, slug="x")
+    draft.full_clean()
+    draft.save()
+    assert Explainer.objects.get(slug="x").publish_at is None
 
 
 def test_full_clean_requires_alt_text_with_a_figure_image():
@@ -136,9 +142,12 @@ def test_full_clean_requires_alt_text_with_a_figure_image():
 
 
 def test_full_clean_accepts_a_figure_image_with_alt_text():
-    DetailSectionFactory.build(
+    section = DetailSectionFactory.build(
         explainer=ExplainerFactory(), figure_image="figures/chart.png", figure_alt="A chart"
-    ).full_clean()
+    )
+    section.full_clean()
+    section.save()
+    assert DetailSection.objects.get(pk=section.pk).figure_alt == "A chart"
 
 
 # The same rules at the database level, for writes that skip validation.
