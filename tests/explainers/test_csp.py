@@ -154,6 +154,12 @@ def assert_strict(directives):
     assert "'unsafe-eval'" not in every_value
     for name in ("script-src", "style-src"):
         assert "*" not in directives.get(name, []), f"{name} allows any origin"
+    # Only our own origin (and nonces) for what a page loads or submits to: no data:, no hosts.
+    for name in ("script-src", "style-src", "img-src", "font-src", "form-action"):
+        extra = [
+            v for v in directives.get(name, []) if v != "'self'" and not v.startswith("'nonce-")
+        ]
+        assert extra == [], f"{name} also allows {extra}"
 
 
 # Template scan: what the policy would block must not be written in the first place.
