@@ -24,6 +24,8 @@ from .forms import (
     PositionedInlineForm,
     PositionedInlineFormSet,
     RowAutocompleteSelect,
+    SafeAutocompleteSelect,
+    SafeAutocompleteSelectMultiple,
     TopicAdminForm,
 )
 from .models import (
@@ -49,6 +51,25 @@ MARKDOWN_HELP = _(
     "> quotes; ## starts a subheading. Raw HTML is removed. Drag a section's title bar to "
     "reorder the sections."
 )
+
+
+class SafeAutocompleteMixin:
+    """Autocomplete fields whose widgets survive a value that names nothing (see
+    forms.StorableChoicesMixin): the form shows its error instead of a server error."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 def live_for_non_publisher(request, explainer) -> bool:
@@ -146,7 +167,7 @@ class CorrectionInline(LiveExplainerLockMixin, admin.TabularInline):
 
 
 @admin.register(Explainer)
-class ExplainerAdmin(SortableAdminBase, admin.ModelAdmin):
+class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin):
     form = ExplainerAdminForm
     inlines = [ExplainerSourceInline, KeyPointInline, DetailSectionInline, CorrectionInline]
     list_display = [
@@ -517,7 +538,7 @@ class SourceArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "significant", "created_at"]
     list_filter = ["kind", "significant"]
     list_select_related = ["explainer"]

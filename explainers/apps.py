@@ -7,4 +7,9 @@ class ExplainersConfig(AppConfig):
     verbose_name = _("Explainers")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from . import signals
+
+        # After the sites app made its default record (it migrates first in INSTALLED_APPS).
+        post_migrate.connect(signals.site_follows_site_url, sender=self)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import Correction, Explainer, KeyPoint, Topic
@@ -97,6 +97,11 @@ class TopicExplainersFeed(LatestExplainersFeed):
         return _("%(site)s: %(topic)s") % {"site": settings.SITE_NAME, "topic": obj.name}
 
     def description(self, obj):
+        # RSS readers render the channel description as HTML, like the items' descriptions:
+        # the editor's topic name is escaped for it. Atom's subtitle is plain text (below).
+        return escape(self.subtitle_text(obj))
+
+    def subtitle_text(self, obj):
         return _("New and significantly updated explainers about %(topic)s.") % {"topic": obj.name}
 
     def link(self, obj):
@@ -113,7 +118,7 @@ class TopicExplainersAtomFeed(TopicExplainersFeed):
     feed_type = Atom1Feed
 
     def subtitle(self, obj):
-        return self.description(obj)
+        return self.subtitle_text(obj)
 
     def feed_url(self, obj):
         return absolute_url(reverse("explainers:topic_feed_atom", kwargs={"slug": obj.slug}))

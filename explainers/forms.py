@@ -13,7 +13,7 @@ import unicodedata
 
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -55,7 +55,40 @@ class PositionedInlineForm(forms.ModelForm):
             self._update_errors(e)
 
 
-class RowAutocompleteSelect(AutocompleteSelect):
+class StorableChoicesMixin:
+    """An autocomplete widget that only looks up values its key column can hold.
+
+    Django's widget renders the chosen options by querying with the submitted values as they
+    are, so a re-shown form (or `?explainer=` on an add page) holding "abc", a NUL or a
+    30-digit number crashed with a server error instead of showing the field's own error.
+    Such values match nothing anyway; they are left out of the lookup.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        target = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
+        return super().optgroups(name, [v for v in value if _storable(target, v)], attr)
+
+
+def _storable(field, value) -> bool:
+    try:
+        # to_python parses; the validators hold the column's range on this database.
+        field.clean(value, None)
+    except ValidationError:
+        return False
+    return True
+
+
+class SafeAutocompleteSelect(StorableChoicesMixin, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(StorableChoicesMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class RowAutocompleteSelect(SafeAutocompleteSelect):
     """The admin's autocomplete select, labelled from the row's own, already fetched object.
 
     Django's widget looks its chosen option up with one query per widget, so an inline with an
