@@ -8,7 +8,6 @@ whatever door the change came through. Moderation never deletes.
 
 import hashlib
 import hmac
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -149,13 +148,15 @@ def explainer_comments_open(*, explainer, actor):
 # --- Submission ---------------------------------------------------------------------------
 
 
+FLOOD_WINDOW_SECONDS = 60
+
+
 def _flood_keys(*, ip_address: str, user) -> list[str]:
-    minute = int(time.time() // 60)
     keys = []
     if ip_address:
-        keys.append(f"comments:flood:ip:{ip_hash(ip_address)}:{minute}")
+        keys.append(f"comments:flood:ip:{ip_hash(ip_address)}")
     if user is not None:
-        keys.append(f"comments:flood:user:{user.pk}:{minute}")
+        keys.append(f"comments:flood:user:{user.pk}")
     return keys
 
 
@@ -163,18 +164,20 @@ def flood_check(*, ip_address: str = "", user=None) -> None:
     """Count this submission; refuse it when the address or account is over the limit.
 
     Counted in the configured cache (Redis in production) so the limit holds across app
-    servers: `add` creates the minute's counter, `incr` is atomic.
+    servers: `add` starts a counter that lives one minute from the first comment of a burst,
+    `incr` is atomic and keeps that expiry. (A window from the first comment, not the clock's
+    minute, so a burst cannot get twice the limit by straddling a minute boundary.)
     """
     limit = settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE
     if limit <= 0:
         return
     over = False
     for key in _flood_keys(ip_address=ip_address, user=user):
-        cache.add(key, 0, timeout=120)
+        cache.add(key, 0, timeout=FLOOD_WINDOW_SECONDS)
         try:
             count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=120)
+        except ValueError:  # expired or evicted between add and incr
+            cache.set(key, 1, timeout=FLOOD_WINDOW_SECONDS)
             count = 1
         over = over or count > limit
     if over:

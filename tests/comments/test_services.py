@@ -1,6 +1,7 @@
 """Comment services: each write, and the log entry it leaves."""
 
 import datetime
+import time as services_time
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -225,6 +226,18 @@ def test_other_addresses_are_not_limited_by_a_flooder(explainer, settings):
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 1
     submit(explainer, ip_address="198.51.100.7")
     assert submit(explainer, ip_address="198.51.100.8").pk
+
+
+def test_a_burst_across_the_clocks_minute_is_still_limited(settings, monkeypatch):
+    # 59.9 s past a minute, then just after it: a per-clock-minute counter would start over.
+    settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 2
+    now = [6_000_059.9]
+    monkeypatch.setattr(services_time, "time", lambda: now[0])
+    services.flood_check(ip_address="198.51.100.9")
+    services.flood_check(ip_address="198.51.100.9")
+    now[0] = 6_000_060.1
+    with pytest.raises(services.FloodLimitExceeded):
+        services.flood_check(ip_address="198.51.100.9")
 
 
 # --- moderation -------------------------------------------------------------------------
