@@ -546,6 +546,35 @@ class CorrectionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     autocomplete_fields = ["explainer"]
     date_hierarchy = "created_at"
 
+    def has_change_permission(self, request, obj=None):
+        explainer = obj.explainer if obj is not None else None
+        return not live_for_non_publisher(request, explainer) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        explainer = obj.explainer if obj is not None else None
+        return not live_for_non_publisher(request, explainer) and super().has_delete_permission(
+            request, obj
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+
+        class CorrectionForm(base):
+            def clean(self):
+                cleaned_data = super().clean()
+                if live_for_non_publisher(request, cleaned_data.get("explainer")):
+                    raise ValidationError(
+                        _(
+                            "This explainer is published: its corrections log is changed by "
+                            "an editor who may publish."
+                        )
+                    )
+                return cleaned_data
+
+        return CorrectionForm
+
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)

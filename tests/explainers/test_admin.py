@@ -707,3 +707,44 @@ def test_editor_can_edit_a_published_explainer(editor_client):
     assert editor_client.post(change_url(explainer), data).status_code == 302
     explainer.refresh_from_db()
     assert explainer.title == "Live title, clearer"
+
+
+def test_contributor_cannot_add_a_correction_to_a_live_explainer(contributor_client):
+    explainer = ExplainerFactory(published=True, key_points=3, sources=1)
+    response = contributor_client.post(
+        reverse("admin:explainers_correction_add"),
+        {
+            "explainer": explainer.pk,
+            "kind": "correction",
+            "note": "Changed without review.",
+            "significant": "on",
+            "created_at_0": "2026-11-28",
+            "created_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "is published" in response.content.decode()
+    assert not Correction.objects.filter(explainer=explainer).exists()
+
+
+def test_contributor_can_add_a_correction_to_a_draft(contributor_client):
+    explainer = ExplainerFactory(key_points=3, sources=1)
+    response = contributor_client.post(
+        reverse("admin:explainers_correction_add"),
+        {
+            "explainer": explainer.pk,
+            "kind": "clarification",
+            "note": "Clearer wording.",
+            "created_at_0": "2026-11-28",
+            "created_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302
+    assert Correction.objects.filter(explainer=explainer, kind="clarification").exists()
+
+
+def test_contributor_sees_a_live_explainers_correction_read_only(contributor_client):
+    correction = CorrectionFactory(explainer=ExplainerFactory(published=True))
+    url = reverse("admin:explainers_correction_change", args=[correction.pk])
+    page = lxml.html.fromstring(contributor_client.get(url).content)
+    assert not page.xpath("//input[@name='_save']")
