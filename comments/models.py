@@ -38,6 +38,19 @@ class CommentQuerySet(models.QuerySet):
         """Comments waiting for a moderator, oldest first (first come, first served)."""
         return self.filter(status=Comment.Status.PENDING).order_by("created_at", "pk")
 
+    def pending_summary(self, *, top: int):
+        """The queue at a glance, for the moderators' page and their digest alike: how many
+        wait, since when (`oldest`), and the `top` explainers with most waiting (rows of
+        explainer, explainer__title, n). Two queries, whatever the queue's length."""
+        pending = self.filter(status=Comment.Status.PENDING)
+        summary = pending.aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
+        summary["by_explainer"] = list(
+            pending.values("explainer", "explainer__title")
+            .annotate(n=models.Count("pk"))
+            .order_by("-n", "explainer__title")[:top]
+        )
+        return summary
+
 
 class Comment(models.Model):
     class Status(models.TextChoices):

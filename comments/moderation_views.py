@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -211,15 +211,6 @@ def _filter_by_explainer(request, qs):
     return qs, form, explainer, 200
 
 
-def _querystring(request, **changes):
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params[key] = value
-    return params.urlencode()
-
-
 def _actions_for(status):
     """The decisions offered for a comment: those the services allow from its status.
 
@@ -247,7 +238,7 @@ def queue(request, tab="pending"):
     qs, filter_form, explainer, status = _filter_by_explainer(request, tab_queryset(tab))
     page = Paginator(qs, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     comments = _decorate(page.object_list)
-    pending = Comment.objects.filter(status=Status.PENDING)
+    pending = Comment.objects.pending_summary(top=50)
     by_status = dict(
         Comment.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
     )
@@ -261,13 +252,10 @@ def queue(request, tab="pending"):
         "comments": comments,
         "filter_form": filter_form,
         "explainer": explainer,
-        "oldest_pending": pending.aggregate(oldest=Min("created_at"))["oldest"],
-        "pending_by_explainer": pending.values("explainer", "explainer__title")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "explainer__title")[:50],
+        "oldest_pending": pending["oldest"],
+        "pending_by_explainer": pending["by_explainer"],
         "bulk_actions": MODERATOR_ACTIONS,
         "reasons": ReasonCode.choices,
-        "page_query": _querystring(request, page=None),
         "next_url": request.get_full_path(),
     }
     return render(request, "comments/moderation/comment_list.html", context, status=status)
@@ -590,6 +578,5 @@ def moderation_log(request):
         "page_obj": page,
         "entries": page.object_list,
         "filter_form": form,
-        "page_query": _querystring(request, page=None),
     }
     return render(request, "comments/moderation/moderationaction_list.html", context, status=status)

@@ -245,17 +245,9 @@ DIGEST_TOP_EXPLAINERS = 5
 
 def moderation_digest_data(*, now=None) -> dict | None:
     """The queue in three numbers: how many wait, since when, and where. None when empty."""
-    from django.db.models import Count, Min
-
-    pending = Comment.objects.filter(status=Comment.Status.PENDING)
-    summary = pending.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    summary = Comment.objects.pending_summary(top=DIGEST_TOP_EXPLAINERS)
     if not summary["count"]:
         return None
-    rows = (
-        pending.values("explainer", "explainer__title")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "explainer__title")[:DIGEST_TOP_EXPLAINERS]
-    )
     return {
         "pending_count": summary["count"],
         "oldest_at": summary["oldest"],
@@ -263,10 +255,10 @@ def moderation_digest_data(*, now=None) -> dict | None:
         "by_explainer": [
             {
                 "title": row["explainer__title"],
-                "count": row["count"],
+                "count": row["n"],
                 "url": _absolute(reverse("moderation:thread", kwargs={"pk": row["explainer"]})),
             }
-            for row in rows
+            for row in summary["by_explainer"]
         ],
         "queue_url": _absolute(reverse("moderation:queue")),
     }

@@ -160,8 +160,9 @@ def reader_account_delete(*, user) -> int:
             by_language.setdefault(comment.explainer.language, []).append(comment.pk)
         for language, pks in by_language.items():
             text = deleted_comment_text(language)
-            # A queryset update, not save(): Comment.clean() rightly refuses a comment with
-            # neither an account nor a name, and this is the one place that makes one.
+            # One update per language, however many comments; it writes body_html from the
+            # sanitizer as Comment.save() would. (Comment.clean() rightly refuses a comment with
+            # neither an account nor a name: this is the one place that makes one.)
             Comment.objects.filter(pk__in=pks).update(
                 body=text,
                 body_html=plain_text_to_html(text),

@@ -8,13 +8,13 @@ which escapes `<`, `>` and `&` so a title containing `</script>` cannot end the 
 """
 
 import json
-import re
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from . import text as text_rules
 from .models import Explainer
 
 DESCRIPTION_LENGTH = 160
@@ -41,32 +41,9 @@ def iso(value) -> str | None:
     return value.isoformat()
 
 
-# Japanese letters and punctuation (、。「」 and full-width forms). Japanese is written without
-# spaces, so a line break next to one of them joins the lines directly.
-_JAPANESE_CHAR_RE = re.compile(
-    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
-)
-_LINE_BREAK_RE = re.compile(r"\s*\n\s*")
-
-
-def _join_lines(match) -> str:
-    text, start, end = match.string, match.start(), match.end()
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    return "" if _JAPANESE_CHAR_RE.match(before) or _JAPANESE_CHAR_RE.match(after) else " "
-
-
-def one_line(text: str) -> str:
-    """Paragraphs on one line, as an excerpt shows them: English lines joined by a space,
-    Japanese ones directly ("ません。本稿では", not "ません。 本稿では"). Spaces within a
-    line stay as the editor typed them."""
-    text = _LINE_BREAK_RE.sub(_join_lines, (text or "").replace("\r", "").strip())
-    return re.sub(r"[ \t]{2,}", " ", text)
-
-
 def excerpt(text: str, length: int = DESCRIPTION_LENGTH) -> str:
     """`text` on one line, trimmed to about `length` characters with an ellipsis."""
-    return Truncator(one_line(text)).chars(length)
+    return Truncator(text_rules.one_line(text)).chars(length)
 
 
 def meta_description(explainer: Explainer, length: int = DESCRIPTION_LENGTH) -> str:

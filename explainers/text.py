@@ -16,6 +16,10 @@ from django.utils.text import slugify
 _CJK = r"\u3005\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 CJK_CHAR_RE = re.compile(f"[{_CJK}]")
 CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+# The same letters plus Japanese punctuation (、。「」) and full-width forms: what makes a line
+# Japanese where lines are joined.
+JAPANESE_TEXT_CHAR_RE = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
+_LINE_BREAK_RE = re.compile(r"\s*\n\s*")
 LATIN_WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
@@ -49,6 +53,22 @@ def fold(text: str) -> str:
     """Normalise for matching: NFKC (full-width/half-width folded), case-folded, and without
     control characters (a NUL in a search query must not reach the database)."""
     return clean_text(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def _join_lines(match) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    japanese = JAPANESE_TEXT_CHAR_RE.match(before) or JAPANESE_TEXT_CHAR_RE.match(after)
+    return "" if japanese else " "
+
+
+def one_line(text: str) -> str:
+    """Paragraphs on one line, as an excerpt shows them: English lines joined by a space,
+    Japanese ones directly ("ません。本稿では", not "ません。 本稿では"), since Japanese is
+    written without spaces. Spaces within a line stay as the editor typed them."""
+    text = _LINE_BREAK_RE.sub(_join_lines, (text or "").replace("\r", "").strip())
+    return re.sub(r"[ \t]{2,}", " ", text)
 
 
 def is_cjk(text: str) -> bool:

@@ -694,3 +694,12 @@ def test_an_unknown_trust_value_is_a_400(mod_client, reader):
     assert response.status_code == 400
     assert 'class="alert alert-danger"' in response.content.decode()
     assert not ReaderProfile.objects.exists()
+
+
+def test_queue_pages_keep_the_explainer_filter(mod_client, explainer):
+    from comments.moderation_views import COMMENTS_PER_PAGE
+
+    for _ in range(COMMENTS_PER_PAGE + 1):
+        make_comment(explainer=explainer)
+    response = mod_client.get(reverse("moderation:queue"), {"explainer": explainer.pk})
+    assert f'href="?explainer={explainer.pk}&amp;page=2"' in response.content.decode()
