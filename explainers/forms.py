@@ -8,7 +8,6 @@ so swapping positions 1 and 2 collides with the row that still holds the other p
 share a position) and make reordering work.
 """
 
-import itertools
 import unicodedata
 
 from adminsortable2.admin import CustomInlineFormSet
@@ -168,6 +167,24 @@ def is_prefill_leftover(title: str, slug: str) -> bool:
     return slug in {slugify(title), slugify(unicodedata.normalize("NFKC", title))}
 
 
+def make_slug_optional(form, model, note):
+    """A blank slug is allowed: the model's save() makes a unique one (see unique_slug)."""
+    if "slug" in form.fields:
+        form.fields["slug"].required = False
+        form.fields["slug"].help_text = format_lazy(
+            "{} {}", model._meta.get_field("slug").help_text, note
+        )
+
+
+def clear_prefill_leftover(form, cleaned_data, source_field):
+    """On a new object, the pre-fill's leftovers of a Japanese title count as blank."""
+    if form.instance._state.adding and is_prefill_leftover(
+        cleaned_data.get(source_field, ""), cleaned_data.get("slug", "")
+    ):
+        cleaned_data["slug"] = ""
+    return cleaned_data
+
+
 class ExplainerAdminForm(forms.ModelForm):
     """The explainer's own fields. The slug may be left blank: a Japanese title has no ASCII
     letters for the admin's slug pre-fill to use, so `Explainer.save()` romanises the title
@@ -189,25 +206,19 @@ class ExplainerAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "slug" in self.fields:
-            self.fields["slug"].required = False
-            self.fields["slug"].help_text = format_lazy(
-                "{} {}",
-                Explainer._meta.get_field("slug").help_text,
-                _("Leave blank to make one from the title (Japanese titles are romanised)."),
-            )
+        make_slug_optional(
+            self,
+            Explainer,
+            _("Leave blank to make one from the title (Japanese titles are romanised)."),
+        )
 
     def clean(self):
-        cleaned_data = super().clean()
-        if self.instance._state.adding and is_prefill_leftover(
-            cleaned_data.get("title", ""), cleaned_data.get("slug", "")
-        ):
-            cleaned_data["slug"] = ""
-        return cleaned_data
+        return clear_prefill_leftover(self, super().clean(), "title")
 
 
 class TopicAdminForm(forms.ModelForm):
-    """A topic; a blank slug is made from the name (romanised when the name is Japanese)."""
+    """A topic; a blank slug is made from the name by `Topic.save()` (romanised when the name
+    is Japanese)."""
 
     class Meta:
         model = Topic
@@ -215,28 +226,7 @@ class TopicAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slug"].required = False
-        self.fields["slug"].help_text = format_lazy(
-            "{} {}",
-            Topic._meta.get_field("slug").help_text,
-            _("Leave blank to make one from the name."),
-        )
+        make_slug_optional(self, Topic, _("Leave blank to make one from the name."))
 
     def clean(self):
-        cleaned_data = super().clean()
-        name = cleaned_data.get("name", "")
-        if self.instance._state.adding and is_prefill_leftover(name, cleaned_data.get("slug")):
-            cleaned_data["slug"] = ""
-        if not cleaned_data.get("slug") and name:
-            cleaned_data["slug"] = self._unique_slug(name)
-        return cleaned_data
-
-    def _unique_slug(self, name: str) -> str:
-        base = text.slug_base(name, max_length=90) or "topic"
-        taken = set(
-            Topic.objects.exclude(pk=self.instance.pk)
-            .filter(slug__startswith=base)
-            .values_list("slug", flat=True)
-        )
-        candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
-        return next(candidate for candidate in candidates if candidate not in taken)
+        return clear_prefill_leftover(self, super().clean(), "name")

@@ -21,6 +21,20 @@ from . import text
 from .sanitize import markdown_to_html
 
 
+def unique_slug(instance, source: str, *, fallback: str) -> str:
+    """A unique, readable slug for `instance` made from `source` (Japanese is romanised),
+    with -2, -3… on a clash with another row of its model."""
+    base = text.slug_base(source, max_length=90) or fallback
+    taken = set(
+        type(instance)
+        .objects.exclude(pk=instance.pk)
+        .filter(slug__startswith=base)
+        .values_list("slug", flat=True)
+    )
+    candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
+    return next(candidate for candidate in candidates if candidate not in taken)
+
+
 class Language(models.TextChoices):
     JAPANESE = "ja", _("Japanese")
     ENGLISH = "en", _("English")
@@ -43,6 +57,11 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.name, fallback="topic")
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("explainers:topic", kwargs={"slug": self.slug})
@@ -273,7 +292,7 @@ class Explainer(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = self.unique_slug()
+            self.slug = unique_slug(self, self.title, fallback="explainer")
         self.search_title = text.fold(self.title)
         super().save(*args, **kwargs)
 
@@ -283,19 +302,6 @@ class Explainer(models.Model):
     def clean(self):
         if self.status == self.Status.PUBLISHED and not self.publish_at:
             raise ValidationError({"publish_at": _("A published explainer needs a publish time.")})
-
-    def unique_slug(self) -> str:
-        """A unique, readable slug from the title (Japanese titles are romanised)."""
-        base = text.slug_base(self.title, max_length=90) or "explainer"
-        taken = set(
-            Explainer.objects.exclude(pk=self.pk)
-            .filter(slug__startswith=base)
-            .values_list("slug", flat=True)
-        )
-        for candidate in itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2))):
-            if candidate not in taken:
-                return candidate
-        raise AssertionError("unreachable")
 
     @property
     def is_published(self) -> bool:

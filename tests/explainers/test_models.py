@@ -436,3 +436,11 @@ def test_the_publish_permission_is_given_only_through_the_editors_group():
     writer.groups.add(Group.objects.get(name="Contributors"))
     assert editor.has_perm("explainers.publish_explainer")
     assert not writer.has_perm("explainers.publish_explainer")
+
+
+def test_a_topic_without_a_slug_gets_a_readable_unique_one_wherever_it_is_saved():
+    first = Topic.objects.create(name="経済")
+    TopicFactory(slug="keizai-2")
+    second = Topic.objects.create(name="経済 ", description="Same reading, another topic")
+    assert first.slug == "keizai"
+    assert second.slug == "keizai-3"
