@@ -14,12 +14,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from readers.models import ReaderProfile
+
 from . import services
 from .models import (
     Comment,
     CommentReport,
     ModerationAction,
-    ReaderProfile,
     ReasonCode,
     WordListEntry,
 )

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = _("Comments")
+
+    def ready(self):
+        from readers import privacy as reader_privacy
+
+        from . import privacy
+
+        # A reader's comments go with their data download and are anonymised, not lost, when
+        # they delete their account.
+        reader_privacy.register(
+            "comments",
+            exporter=privacy.comments_personal_data,
+            eraser=privacy.comments_author_erase,
+        )

@@ -9,8 +9,10 @@ so the moderation log has real entries.
 from django.conf import settings
 from django.db import transaction
 
+from readers.models import ReaderProfile
+
 from . import pipeline, services
-from .models import Comment, ReaderProfile, WordListEntry
+from .models import Comment, WordListEntry
 
 WORDS = [
     ("必ず儲かる", WordListEntry.Kind.HOLD),

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from explainers import text
+from core import text
 
 from . import services
 from .models import ReasonCode

@@ -11,8 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from explainers.sanitize import plain_text_to_html
-from explainers.text import clean_name, clean_text
+from core.sanitize import plain_text_to_html
+from core.text import clean_name, clean_text
+from readers.models import public_name
 
 
 class ReasonCode(models.TextChoices):
@@ -341,88 +342,3 @@ class WordListEntry(models.Model):
         self.word = (self.word or "").strip()
         if not self.word:
             raise ValidationError({"word": _("Enter a word.")})
-
-
-# --- Reader accounts (appended by the accounts work) ---------------------------------------
-
-
-def public_name(user) -> str:
-    """The name shown with a signed-in author's comments.
-
-    A reader's chosen display name when they have one. allauth makes usernames from the local
-    part of the email address, so a reader's username is never shown: it would leak the address.
-    Staff without a profile keep their full name (or username) as before.
-    """
-    try:
-        profile = user.reader_profile
-    except ReaderProfile.DoesNotExist:
-        return user.get_full_name() or user.get_username()
-    return profile.display_name or user.get_full_name() or str(_("Reader"))
-
-
-class ReaderProfile(models.Model):
-    """What a signed-in reader chooses for themselves: their public name, emails, language,
-    and the moderators' trust decision about them."""
-
-    class Trust(models.TextChoices):
-        AUTO = "auto", _("By the rule (approved comments, no recent rejection)")
-        GRANTED = "granted", _("Granted by a moderator")
-        REVOKED = "revoked", _("Revoked by a moderator")
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="reader_profile",
-        verbose_name=_("account"),
-    )
-    display_name = models.CharField(
-        _("display name"),
-        max_length=80,
-        blank=True,
-        help_text=_("Shown with the reader's comments instead of their email address."),
-    )
-    notify_replies = models.BooleanField(
-        _("email me when someone replies"),
-        default=False,
-        help_text=_("An email when a reply to one of the reader's comments is published."),
-    )
-    notify_decisions = models.BooleanField(
-        _("email me about moderation decisions"),
-        default=False,
-        help_text=_("An email when a moderator publishes or rejects one of the reader's comments."),
-    )
-    language = models.CharField(
-        _("email language"),
-        max_length=10,
-        choices=settings.LANGUAGES,
-        blank=True,
-        help_text=_("The language of emails to this reader; empty means the site's default."),
-    )
-    trust = models.CharField(
-        _("trust"),
-        max_length=10,
-        choices=Trust.choices,
-        default=Trust.AUTO,
-        help_text=_(
-            "Trusted readers' comments are published at once (links and hold words still "
-            "hold them). Change it from the reader's history page so the log records it."
-        ),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    modified_at = models.DateTimeField(_("modified"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("reader profile")
-        verbose_name_plural = _("reader profiles")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(trust__in=["auto", "granted", "revoked"]),
-                name="readerprofile_trust_valid",
-            ),
-        ]
-
-    def __str__(self):
-        return self.display_name or str(self.user)
-
-    def email_language(self) -> str:
-        return self.language or settings.LANGUAGE_CODE

@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from explainers.models import Explainer
+from readers.models import ReaderProfile
 
-from .models import Comment, ModerationAction, ReaderProfile, ReasonCode
+from .models import Comment, ModerationAction, ReasonCode
 
 Action = ModerationAction.Action
 

@@ -26,15 +26,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from explainers.models import Explainer
+from readers.models import ReaderProfile, public_name
 
 from . import pipeline, services
 from .models import (
     Comment,
     CommentReport,
     ModerationAction,
-    ReaderProfile,
     ReasonCode,
-    public_name,
 )
 from .moderation_forms import (
     ACTIONS_WITH_REASON,

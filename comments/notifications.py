@@ -19,51 +19,25 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Comment, ModerationAction, ReaderProfile, public_name
+from readers.models import ReaderProfile, public_name
+from readers.unsubscribe import KINDS, unsubscribe_url
+
+from .models import Comment, ModerationAction
 
 logger = logging.getLogger(__name__)
 
-UNSUBSCRIBE_SALT = "comments.unsubscribe"
-# Which profile switch each kind of email obeys.
-KINDS = {"replies": "notify_replies", "decisions": "notify_decisions"}
 # The decisions a reader hears about. Spam is not one: a spammer learns nothing from us.
 NOTIFIED_DECISIONS = {
     ModerationAction.Action.APPROVE,
     ModerationAction.Action.REJECT,
     ModerationAction.Action.REMOVE,
 }
-
-
-# --- Unsubscribe links -------------------------------------------------------------------
-
-
-def unsubscribe_token(*, user, kind: str) -> str:
-    """A signed token naming the account and the kind of email; it does not expire, so a link
-    in an old email still works (it can only ever turn emails off)."""
-    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def read_unsubscribe_token(token: str):
-    """(user, kind) for a valid token; raises signing.BadSignature for anything else."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    if not isinstance(data, dict) or data.get("k") not in KINDS:
-        raise signing.BadSignature("Unknown kind of email.")
-    user = get_user_model().objects.filter(pk=data.get("u")).first()
-    if user is None:
-        raise signing.BadSignature("No such account.")
-    return user, data["k"]
-
-
-def unsubscribe_url(*, user, kind: str) -> str:
-    path = reverse("reader:unsubscribe", kwargs={"token": unsubscribe_token(user=user, kind=kind)})
-    return f"{settings.SITE_URL}{path}"
 
 
 # --- Building and sending ----------------------------------------------------------------
@@ -199,7 +173,7 @@ def send_decision_notification(*, comment_id, action) -> None:
         "reason_code": comment.rejection_reason,
         "comment_url": _absolute(comment.get_absolute_url()),
         "explainer_url": _absolute(comment.explainer.get_absolute_url()),
-        "my_comments_url": _absolute(reverse("reader:comments")),
+        "my_comments_url": _absolute(reverse("my_comments")),
     }
     with translation.override(profile.email_language()):
         # The reason's label is translated in the recipient's language, like the rest.

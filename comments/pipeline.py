@@ -22,10 +22,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from explainers import text
-from explainers.sanitize import plain_text_to_html
+from core import text
+from core.sanitize import plain_text_to_html
+from readers.models import ReaderProfile
 
-from .models import Comment, ReaderProfile, WordListEntry
+from .models import Comment, WordListEntry
 
 PREMODERATION = "premoderation"
 LINK = "link"

@@ -2,15 +2,15 @@
 
 - Addresses are kept only as a keyed hash (services.ip_hash), and forgotten after
   COMMENTS_IP_RETENTION_DAYS (`manage.py purge_comment_ips`, daily from cron).
-- `reader_data_export` is everything tied to an account, as JSON-ready data.
-- `reader_account_delete` deletes the account but keeps threads readable: the reader's
+- `comments_personal_data` is the comments part of a reader's download, and
+  `comments_author_erase` the comments part of deleting an account (both registered with
+  `readers.privacy`, which runs them): threads stay readable, the reader's
   comments stay in place (same status, so replies still hang together) as "Deleted user" with
   their text replaced, and each change is written to the moderation log.
 """
 
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Value
@@ -18,16 +18,13 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from explainers.sanitize import plain_text_to_html
+from core.sanitize import plain_text_to_html
+from readers.privacy import iso
 
 from . import services
-from .models import Comment, CommentReport, ModerationAction, ReaderProfile
+from .models import Comment, CommentReport, ModerationAction
 
 PURGED_PREFIX = "purged-"
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 # --- Address retention --------------------------------------------------------------------
@@ -65,37 +62,16 @@ def comment_ips_purge(*, now=None) -> tuple[int, int]:
 # --- Export -------------------------------------------------------------------------------
 
 
-def reader_data_export(*, user) -> dict:
-    """Everything tied to the account, in a form `json.dumps` can write.
+def comments_personal_data(user) -> dict:
+    """The reader's comments (whatever the status) and reports, for their data download.
 
-    Only this reader's own rows: their account, their comments (whatever the status) and
-    their reports. Other people's comments are never included, not even the ones they
-    answered (only their ids).
+    Only this reader's own rows. Other people's comments are never included, not even the
+    ones they answered (only their ids).
     """
-    profile = ReaderProfile.objects.filter(user=user).first()
     comments = (
         Comment.objects.filter(user=user).select_related("explainer").order_by("created_at", "pk")
     )
     return {
-        "exported_at": _iso(timezone.now()),
-        "site": settings.SITE_URL,
-        "account": {
-            "username": user.get_username(),
-            "email": user.email,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-            "email_addresses": [
-                {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in EmailAddress.objects.filter(user=user).order_by("pk")
-            ],
-            "profile": {
-                "display_name": profile.display_name if profile else "",
-                "language": profile.language if profile else "",
-                "notify_replies": profile.notify_replies if profile else False,
-                "notify_decisions": profile.notify_decisions if profile else False,
-                "trust": profile.trust if profile else ReaderProfile.Trust.AUTO,
-            },
-        },
         "comments": [
             {
                 "id": comment.pk,
@@ -106,8 +82,8 @@ def reader_data_export(*, user) -> dict:
                 "body": comment.body,
                 "status": comment.status,
                 "rejection_reason": comment.rejection_reason,
-                "created_at": _iso(comment.created_at),
-                "moderated_at": _iso(comment.moderated_at),
+                "created_at": iso(comment.created_at),
+                "moderated_at": iso(comment.moderated_at),
             }
             for comment in comments
         ],
@@ -115,7 +91,7 @@ def reader_data_export(*, user) -> dict:
             {
                 "comment": report.comment_id,
                 "reason": report.reason,
-                "created_at": _iso(report.created_at),
+                "created_at": iso(report.created_at),
             }
             for report in CommentReport.objects.filter(reporter=user).order_by("created_at", "pk")
         ],
@@ -131,8 +107,8 @@ def deleted_comment_text(language: str) -> str:
         return gettext("This comment was removed because its author deleted their account.")
 
 
-def reader_account_delete(*, user) -> int:
-    """Delete the account; keep its comments as "Deleted user" with the text removed.
+def comments_author_erase(user) -> int:
+    """Before the account goes: keep its comments as "Deleted user" with the text removed.
 
     The comments keep their status and place, so a published thread still reads in order and
     replies to them still make sense. Returns how many comments were anonymised.
@@ -180,5 +156,4 @@ def reader_account_delete(*, user) -> int:
                 Value("deleted-"), Cast("pk", CharField()), output_field=CharField()
             ),
         )
-        user.delete()
     return len(comments)

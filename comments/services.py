@@ -17,17 +17,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from explainers import text
+from core import text
+from core.addresses import reader_network
+from core.text import clean_name, clean_text
 from explainers.services import explainer_history_add
-from explainers.text import clean_name, clean_text
+from readers.models import ReaderProfile
 
 from . import notifications, pipeline
-from .addresses import reader_network
 from .models import (
     Comment,
     CommentReport,
     ModerationAction,
-    ReaderProfile,
     ReasonCode,
 )
 
@@ -442,35 +442,11 @@ def comment_addresses_purge(*, now=None) -> int:
 
 # --- Reader accounts and trust ------------------------------------------------------------
 
-PROFILE_FIELDS = frozenset({"display_name", "language", "notify_replies", "notify_decisions"})
 TRUST_ACTIONS = {
     ReaderProfile.Trust.GRANTED: A.GRANT_TRUST,
     ReaderProfile.Trust.REVOKED: A.REVOKE_TRUST,
     ReaderProfile.Trust.AUTO: A.AUTO_TRUST,
 }
-
-
-def reader_profile_get(*, user) -> ReaderProfile:
-    """The reader's profile, created empty the first time it is needed (staff, demo users and
-    accounts older than profiles have none until then)."""
-    profile, _created = ReaderProfile.objects.get_or_create(user=user)
-    return profile
-
-
-def reader_profile_update(*, user, **fields) -> ReaderProfile:
-    """Change what a reader chooses for themselves (never their trust: moderators decide it)."""
-    unknown = set(fields) - PROFILE_FIELDS
-    if unknown:
-        raise TypeError(f"Not a reader's choice: {', '.join(sorted(unknown))}")
-    if "display_name" in fields:
-        fields["display_name"] = clean_name(fields["display_name"])
-    with transaction.atomic():
-        profile, _created = ReaderProfile.objects.select_for_update().get_or_create(user=user)
-        for name, value in fields.items():
-            setattr(profile, name, value)
-        profile.full_clean()
-        profile.save()
-    return profile
 
 
 def reader_trust_set(*, user, actor, trust, note="") -> ReaderProfile:

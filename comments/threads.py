@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Comment
 
@@ -81,3 +82,22 @@ def page_number_of(comment: Comment) -> int:
         .count()
     )
     return before // settings.COMMENTS_PER_PAGE + 1
+
+
+def with_comment_counts(explainers):
+    """Annotate `comment_count` on a queryset of explainers: comments readers may see.
+
+    Lists show the count without one query per row. A correlated subquery, not a join, so
+    other joins (topics, sources) cannot multiply the count.
+    """
+    visible = (
+        Comment.objects.visible()
+        .filter(explainer_id=OuterRef("pk"))
+        .order_by()
+        .values("explainer_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return explainers.annotate(
+        comment_count=Coalesce(Subquery(visible, output_field=IntegerField()), 0)
+    )

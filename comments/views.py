@@ -7,16 +7,18 @@ post the reader is sent back to the explainer with `?posted=pending|approved`: t
 everyone who posts, so it is safe to cache, and the page says what happened.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
+from core.addresses import client_ip
 from explainers.models import Explainer
 
 from . import services, threads
-from .addresses import client_ip
 from .forms import CommentForm, ReportForm
 from .models import Comment
 
@@ -125,3 +127,22 @@ def comment_report(request, pk):
                 f"{comment.explainer.get_absolute_url()}?reported=1#comments"
             )
     return render(request, "comments/comment_report.html", context, status=400)
+
+
+MY_COMMENTS_PER_PAGE = 20
+
+
+@never_cache
+@login_required
+@require_safe
+def my_comments(request):
+    """Every comment the reader wrote, newest first, with its status (and why, if rejected)."""
+    comments = (
+        Comment.objects.filter(user=request.user)
+        .select_related("explainer")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(comments, MY_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "comments/account/my_comments.html", {"page_obj": page, "comments": page}
+    )

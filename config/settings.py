@@ -74,8 +74,12 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    # Ours, lowest layer first (import-linter holds them to it; see docs/architecture.md).
+    "core",
+    "readers",
     "explainers",
     "comments",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "explainers.context_processors.site",
+                "pages.context_processors.site",
             ],
         },
     },
@@ -196,12 +200,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 # Readers choose the name shown with their comments when they sign up.
-ACCOUNT_SIGNUP_FORM_CLASS = "comments.accounts_forms.ReaderSignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "readers.forms.ReaderSignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("DJANGO_SECURE_SSL", False) else "http"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 # allauth shows a reader by their display name, never the username made from their email.
-ACCOUNT_USER_DISPLAY = "comments.models.public_name"
+ACCOUNT_USER_DISPLAY = "readers.models.public_name"
 # Rate limits, counted in the cache (Redis in production, so they hold across app servers).
 # Failed sign-ins are limited per address and per account: guessing a password gets refused.
 ACCOUNT_RATE_LIMITS = {
@@ -210,8 +214,8 @@ ACCOUNT_RATE_LIMITS = {
 }  # allauth's defaults apply to the rest (password reset, email confirmation, ...)
 # allauth reads the client's address for those limits the way the comments do
 # (KAISETSU_TRUSTED_PROXY_COUNT), through one function; account emails go out in the
-# recipient's chosen language (comments.accounts_adapter).
-ACCOUNT_ADAPTER = "comments.accounts_adapter.ReaderAccountAdapter"
+# recipient's chosen language (readers.adapter).
+ACCOUNT_ADAPTER = "readers.adapter.ReaderAccountAdapter"
 
 # Email: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = os.environ.get(
@@ -267,7 +271,7 @@ KAISETSU_READING_CPM_JA = env_int("KAISETSU_READING_CPM_JA", 600)
 KAISETSU_READING_WPM_EN = env_int("KAISETSU_READING_WPM_EN", 230)
 # Reverse proxies in front of the app that we run (gunicorn behind nginx: 1). With 0 the
 # client's address is REMOTE_ADDR; with N it is the Nth X-Forwarded-For entry from the right,
-# the last one our own proxies wrote (comments.addresses.client_ip). Never more than we run:
+# the last one our own proxies wrote (core.addresses.client_ip). Never more than we run:
 # entries further left are written by the client and would let a flooder pick any address.
 KAISETSU_TRUSTED_PROXY_COUNT = env_int("KAISETSU_TRUSTED_PROXY_COUNT", 0)
 

@@ -6,7 +6,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from explainers.sitemaps import SITEMAPS
+from comments.views import my_comments
+from pages.sitemaps import SITEMAPS
 
 admin.site.site_header = _("Kaisetsu newsroom")
 admin.site.site_title = _("Kaisetsu newsroom")
@@ -15,7 +16,9 @@ admin.site.index_title = _("Explainers, sources and comments")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("comments.accounts_urls")),
+    path("accounts/", include("readers.urls")),
+    # The reader's own comments sit with their account pages; the comments app serves them.
+    path("accounts/comments/", my_comments, name="my_comments"),
     path("accounts/", include("allauth.urls")),
     path("moderation/", include("comments.moderation_urls")),
     path("comments/", include("comments.urls")),
@@ -25,7 +28,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
-    path("", include("explainers.urls")),
+    path("", include("pages.urls")),
 ]
 
 if settings.DEBUG:

@@ -19,7 +19,8 @@ from django.db.models import F
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
-from . import text
+from core import text
+
 from .models import Explainer, Topic
 
 # Far above any real position, so rows parked there cannot collide with the new order.

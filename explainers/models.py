@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from . import text
-from .sanitize import markdown_to_html
+from core import text
+from core.sanitize import markdown_to_html
 
 
 def unique_slug(instance, source: str, *, fallback: str) -> str:
@@ -107,28 +107,6 @@ class ExplainerQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         return self.filter(status=Explainer.Status.PUBLISHED, publish_at__lte=now)
-
-    def with_comment_counts(self):
-        """Annotate `comment_count`: comments readers may see, in the same query.
-
-        Lists show the count without one query per row. A correlated subquery, not a join, so
-        other joins (topics, sources) cannot multiply the count. "Visible" is the comments
-        app's one definition, `Comment.objects.visible()`.
-        """
-        comment_model = self.model._meta.get_field("comments").related_model
-        visible = (
-            comment_model.objects.visible()
-            .filter(explainer_id=models.OuterRef("pk"))
-            .order_by()
-            .values("explainer_id")
-            .annotate(n=models.Count("pk"))
-            .values("n")[:1]
-        )
-        return self.annotate(
-            comment_count=models.functions.Coalesce(
-                models.Subquery(visible, output_field=models.IntegerField()), 0
-            )
-        )
 
     def search(self, query: str):
         """Explainers whose search document contains every term of the query.

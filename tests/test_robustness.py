@@ -35,10 +35,11 @@ from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import translation
 
-from comments import notifications
-from comments.models import Comment, ReaderProfile, WordListEntry
+from comments.models import Comment, WordListEntry
 from config.middleware import UnstorableInputMiddleware
 from explainers.models import Explainer, SourceArticle, Topic
+from readers import unsubscribe
+from readers.models import ReaderProfile
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -306,7 +307,7 @@ def real_values(template: str, name: str, world: World) -> list[str]:
     if name == "code":
         return ["en", "ja"]
     if name == "token":
-        return [notifications.unsubscribe_token(user=reader, kind=k) for k in notifications.KINDS]
+        return [unsubscribe.unsubscribe_token(user=reader, kind=k) for k in unsubscribe.KINDS]
     if name == "key":
         address = EmailAddress.objects.get(user=reader)
         if "password/" in template:
@@ -526,7 +527,7 @@ def hostile_query_pages(world: World):
         reverse("explainers:source", kwargs={"pk": world.source.pk}),
         reverse("explainers:set_language", kwargs={"code": "ja"}),
         reverse("account_login"),
-        reverse("reader:comments"),
+        reverse("my_comments"),
     ]
     moderation_pages = [
         reverse("moderation:queue"),

@@ -14,7 +14,9 @@ from django.utils import translation
 from lxml import html
 
 from comments import services
-from comments.models import Comment, ReaderProfile
+from comments.models import Comment
+from readers import services as reader_services
+from readers.models import ReaderProfile
 from tests.comments.helpers import token
 from tests.factories import PASSWORD, CommentFactory, ExplainerFactory, UserFactory
 
@@ -39,7 +41,7 @@ def explainer():
 def verified_reader(email="hana@example.net", display_name="Hana"):
     user = UserFactory(username=email.split("@")[0], email=email)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    services.reader_profile_update(user=user, display_name=display_name)
+    reader_services.reader_profile_update(user=user, display_name=display_name)
     return user
 
 
@@ -218,7 +220,7 @@ def test_signed_out_account_pages_render_in_the_site_design(client, name, langua
         "account_change_password",
         "account_logout",
         "reader:profile",
-        "reader:comments",
+        "my_comments",
         "reader:delete",
     ],
 )
@@ -282,7 +284,7 @@ def test_account_emails_name_the_site_not_the_sites_framework_default(client, se
 
 def test_password_reset_email_is_in_the_account_holders_language(client):
     user = verified_reader()
-    services.reader_profile_update(user=user, language="ja")
+    reader_services.reader_profile_update(user=user, language="ja")
     client.post(
         reverse("account_reset_password"), {"email": "hana@example.net"}, HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -383,7 +385,7 @@ def test_my_comments_lists_every_status_with_the_rejection_reason(client, explai
     services.comment_reject(comment=rejected, actor=moderator, reason="off_topic")
     CommentFactory(explainer=explainer, body="Someone else's words.")
     client.force_login(user)
-    doc = html.fromstring(client.get(reverse("reader:comments")).content)
+    doc = html.fromstring(client.get(reverse("my_comments")).content)
     items = doc.xpath('//li[contains(@class, "my-comment")]')
     assert sorted(item.get("data-status") for item in items) == ["approved", "pending", "rejected"]
     rejected_item = doc.xpath('//li[@data-status="rejected"]')[0]
@@ -396,11 +398,11 @@ def test_my_comments_costs_the_same_queries_for_few_and_many(client, explainer):
     client.force_login(user)
     CommentFactory(explainer=explainer, user=user)
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("reader:comments"))
+        client.get(reverse("my_comments"))
     for _ in range(10):
         CommentFactory(explainer=ExplainerFactory(published=True), user=user)
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("reader:comments"))
+        client.get(reverse("my_comments"))
     assert len(many) == len(few)
 
 
@@ -408,7 +410,9 @@ def test_explainer_page_shows_readers_names_without_a_query_per_comment(client, 
     def add_reader_comments(count):
         for _ in range(count):
             user = UserFactory()
-            services.reader_profile_update(user=user, display_name=f"Name of {user.username}")
+            reader_services.reader_profile_update(
+                user=user, display_name=f"Name of {user.username}"
+            )
             top = CommentFactory(explainer=explainer, user=user, guest_name="", guest_email="")
             CommentFactory(
                 explainer=explainer, parent=top, user=user, guest_name="", guest_email=""

@@ -11,8 +11,9 @@ from allauth.account.utils import user_pk_to_url_str
 from django.core import mail
 from playwright.sync_api import expect
 
-from comments import notifications, services
 from comments.models import Comment
+from readers import services as reader_services
+from readers import unsubscribe
 from tests.factories import PASSWORD, ExplainerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,7 +97,7 @@ def _reader(username, *, verified=True):
     address = EmailAddress.objects.create(
         user=user, email=user.email, verified=verified, primary=True
     )
-    services.reader_profile_update(user=user, display_name=username.title())
+    reader_services.reader_profile_update(user=user, display_name=username.title())
     return user, address
 
 
@@ -177,7 +178,7 @@ def test_every_account_page_is_in_the_site_design_in_both_languages(browser, liv
             (
                 "unsubscribe",
                 "/accounts/unsubscribe/"
-                + notifications.unsubscribe_token(user=reader, kind="replies")
+                + unsubscribe.unsubscribe_token(user=reader, kind="replies")
                 + "/",
             ),
         ],
@@ -206,7 +207,7 @@ def test_account_pages_have_no_accessibility_violations(page, live_server):
     from tests.comments.test_comments_browser import sign_in_as
 
     reader = UserFactory(username="hana", email="hana@example.net")
-    services.reader_profile_update(user=reader, display_name="Hana")
+    reader_services.reader_profile_update(user=reader, display_name="Hana")
     sign_in_as(page, live_server, reader)
     axe = Axe()
     for url in ["/accounts/profile/", "/accounts/comments/", "/accounts/delete/"]:

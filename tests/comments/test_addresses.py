@@ -5,8 +5,8 @@ from allauth.account.adapter import get_adapter
 from django.test import RequestFactory
 from django.urls import reverse
 
-from comments.addresses import client_ip, reader_network
 from comments.models import Comment, CommentReport
+from core.addresses import client_ip, reader_network
 from tests.comments.helpers import TEXT, guest_data
 from tests.factories import CommentFactory, ExplainerFactory
 from tests.test_settings import run_python

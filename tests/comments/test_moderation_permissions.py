@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
-from comments.models import Comment, ModerationAction, ReaderProfile
+from comments.models import Comment, ModerationAction
 from comments.moderation_views import TABS
 from explainers.models import Explainer
+from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import services
-from comments.models import Comment, ReaderProfile
+from comments.models import Comment
+from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

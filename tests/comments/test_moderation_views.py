@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import services
-from comments.models import Comment, ModerationAction, ReaderProfile
+from comments.models import Comment, ModerationAction
+from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -573,7 +574,7 @@ def test_commenter_history_lists_every_comment_by_the_user(mod_client, explainer
     make_comment(explainer=explainer, user=UserFactory())
     response = mod_client.get(reverse("moderation:commenter", kwargs={"pk": reader.pk}))
     assert sorted(listed_pks(response)) == sorted(c.pk for c in theirs)
-    assert "Comments by reader" in response.content.decode()
+    assert "Comments by Reader" in response.content.decode()
 
 
 def test_the_queue_links_a_signed_in_author_to_their_history(mod_client, explainer, reader):

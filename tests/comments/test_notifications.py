@@ -15,7 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from comments import notifications, services
-from comments.models import Comment, ModerationAction, ReaderProfile
+from comments.models import Comment, ModerationAction
+from readers import services as reader_services
+from readers import unsubscribe
+from readers.models import ReaderProfile
 from tests.comments.helpers import token
 from tests.factories import CommentFactory, ExplainerFactory, UserFactory
 
@@ -54,7 +57,7 @@ def explainer():
 
 def reader(name, *, replies=False, decisions=False, language="en"):
     user = UserFactory(username=name, email=f"{name}@example.net")
-    services.reader_profile_update(
+    reader_services.reader_profile_update(
         user=user,
         display_name=name.title(),
         notify_replies=replies,
@@ -418,7 +421,7 @@ def test_background_sending_logs_a_failure_off_the_request(
 def unsubscribe_path(user, kind):
     return reverse(
         "reader:unsubscribe",
-        kwargs={"token": notifications.unsubscribe_token(user=user, kind=kind)},
+        kwargs={"token": unsubscribe.unsubscribe_token(user=user, kind=kind)},
     )
 
 
@@ -500,7 +503,7 @@ def test_digest_gives_count_oldest_age_and_busiest_explainers(moderator):
 def test_digest_goes_to_every_moderator_in_their_language(moderator):
     other = UserFactory(username="mod-ja", email="mod-ja@example.net", is_staff=True)
     other.groups.add(moderators_group())
-    services.reader_profile_update(user=other, language="ja")
+    reader_services.reader_profile_update(user=other, language="ja")
     CommentFactory(status="pending")
     call_command("send_moderation_digest", stdout=io.StringIO())
     by_address = {message.to[0]: message for message in mail.outbox}

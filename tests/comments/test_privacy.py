@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from comments import privacy, services
 from comments.models import Comment, CommentReport, ModerationAction
+from readers import privacy as reader_privacy
 from tests.comments.helpers import guest_data
 from tests.factories import (
     PASSWORD,
@@ -175,7 +176,7 @@ def test_deleting_the_account_keeps_the_thread_and_removes_the_text(client, expl
 
 def test_deleting_the_account_is_logged_for_each_comment(explainer, reader):
     comments = [by(reader, explainer=explainer) for _ in range(2)]
-    privacy.reader_account_delete(user=reader)
+    reader_privacy.reader_account_delete(user=reader)
     logged = ModerationAction.objects.filter(action="account_deleted")
     assert sorted(logged.values_list("comment", flat=True)) == sorted(c.pk for c in comments)
     assert all(entry.old_status == entry.new_status == "approved" for entry in logged)
@@ -183,7 +184,7 @@ def test_deleting_the_account_is_logged_for_each_comment(explainer, reader):
 
 def test_deleted_text_is_in_the_explainers_language(reader):
     comment = by(reader, explainer=ExplainerFactory(published=True, language="ja"))
-    privacy.reader_account_delete(user=reader)
+    reader_privacy.reader_account_delete(user=reader)
     comment.refresh_from_db()
     assert comment.body == privacy.deleted_comment_text("ja")
     assert comment.body != privacy.deleted_comment_text("en")
@@ -194,8 +195,8 @@ def test_two_deleted_reporters_of_one_comment_do_not_collide(explainer):
     first, second = UserFactory(username="one"), UserFactory(username="two")
     for user in (first, second):
         CommentReport.objects.create(comment=comment, reporter=user, reason="spam")
-    privacy.reader_account_delete(user=first)
-    privacy.reader_account_delete(user=second)
+    reader_privacy.reader_account_delete(user=first)
+    reader_privacy.reader_account_delete(user=second)
     assert CommentReport.objects.filter(comment=comment, reporter=None).count() == 2
 
 

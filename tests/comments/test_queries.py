@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comments.threads import with_comment_counts
 from tests.factories import CommentFactory, ExplainerFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,5 +62,5 @@ def test_comment_counts_on_lists_are_one_query(django_assert_num_queries):
     for explainer in ExplainerFactory.create_batch(5, published=True):
         CommentFactory.create_batch(2, explainer=explainer)
     with django_assert_num_queries(1):
-        counts = [e.comment_count for e in Explainer.objects.published().with_comment_counts()]
+        counts = [e.comment_count for e in with_comment_counts(Explainer.objects.published())]
     assert counts == [2] * 5

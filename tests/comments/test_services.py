@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from comments import services
 from comments.models import Comment, CommentReport, ModerationAction
+from comments.threads import with_comment_counts
 from explainers.models import Explainer
 from tests.factories import CommentFactory, ExplainerFactory, TopicFactory, UserFactory
 
@@ -63,7 +64,8 @@ def test_signed_in_reader_comment_keeps_no_guest_details(explainer, reader):
     comment = submit(explainer, user=reader, guest_name="Spoof", guest_email="x@example.net")
     assert comment.user == reader
     assert (comment.guest_name, comment.guest_email) == ("", "")
-    assert comment.author_name == "reader"
+    # The login name is never shown: without a display name a reader is "Reader".
+    assert comment.author_name == "Reader"
 
 
 def test_guest_needs_a_name(explainer):
@@ -425,9 +427,9 @@ def test_comment_counts_count_only_visible_comments_without_join_inflation():
     other = ExplainerFactory(published=True)
     counted = {
         e.pk: e.comment_count
-        for e in Explainer.objects.filter(
-            Q(topics__isnull=False) | Q(pk=other.pk)
-        ).with_comment_counts()
+        for e in with_comment_counts(
+            Explainer.objects.filter(Q(topics__isnull=False) | Q(pk=other.pk))
+        )
     }
     assert counted == {explainer.pk: 2, other.pk: 0}
 

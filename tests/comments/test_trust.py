@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import pipeline, services
-from comments.models import Comment, ModerationAction, ReaderProfile, WordListEntry
+from comments.models import Comment, ModerationAction, WordListEntry
+from readers import services as reader_services
+from readers.models import ReaderProfile
 from tests.factories import CommentFactory, ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +138,7 @@ def test_unknown_trust_value_is_refused(reader, moderator):
 
 
 def test_moderation_log_lists_a_trust_decision(client, reader, moderator):
-    services.reader_profile_update(user=reader, display_name="Hana")
+    reader_services.reader_profile_update(user=reader, display_name="Hana")
     services.reader_trust_set(user=reader, actor=moderator, trust="revoked")
     client.force_login(moderator)
     response = client.get(reverse("moderation:log"))
@@ -146,10 +148,10 @@ def test_moderation_log_lists_a_trust_decision(client, reader, moderator):
 
 def test_admin_action_grants_trust_and_logs_it(client, reader):
     superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
-    profile = services.reader_profile_get(user=reader)
+    profile = reader_services.reader_profile_get(user=reader)
     client.force_login(superuser)
     response = client.post(
-        reverse("admin:comments_readerprofile_changelist"),
+        reverse("admin:readers_readerprofile_changelist"),
         {"action": "grant_trust", "_selected_action": [profile.pk]},
     )
     assert response.status_code == 302
@@ -159,10 +161,10 @@ def test_admin_action_grants_trust_and_logs_it(client, reader):
 
 def test_admin_change_form_changes_trust_through_the_log(client, reader):
     superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
-    profile = services.reader_profile_update(user=reader, display_name="Hana")
+    profile = reader_services.reader_profile_update(user=reader, display_name="Hana")
     client.force_login(superuser)
     response = client.post(
-        reverse("admin:comments_readerprofile_change", args=[profile.pk]),
+        reverse("admin:readers_readerprofile_change", args=[profile.pk]),
         {"display_name": "Hana", "language": "", "trust": "revoked"},
     )
     assert response.status_code == 302
@@ -179,10 +181,10 @@ def test_admin_trust_is_read_only_without_the_moderate_permission(client, reader
         Permission.objects.get(codename="change_readerprofile"),
         Permission.objects.get(codename="view_readerprofile"),
     )
-    profile = services.reader_profile_update(user=reader, display_name="Hana")
+    profile = reader_services.reader_profile_update(user=reader, display_name="Hana")
     client.force_login(editor_user)
     client.post(
-        reverse("admin:comments_readerprofile_change", args=[profile.pk]),
+        reverse("admin:readers_readerprofile_change", args=[profile.pk]),
         {"display_name": "Hana", "language": "", "trust": "granted"},
     )
     assert ReaderProfile.objects.get(pk=profile.pk).trust == "auto"

@@ -116,7 +116,7 @@ def test_strict_csp_header_on_language_switch(client):
 
 
 def test_strict_csp_header_on_server_error_page(client, settings, monkeypatch):
-    from explainers import views
+    from pages import views
 
     def broken(self):
         raise DatabaseError("the database is down")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from lxml import html
 
-from explainers.text import is_cjk
+from core.text import is_cjk
 from tests.factories import ExplainerFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from core.text import is_cjk
 from explainers.models import Explainer
-from explainers.text import is_cjk
 from tests.factories import (
     DetailSectionFactory,
     ExplainerFactory,

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from django.conf import settings as django_settings
 
-from explainers.sanitize import markdown_to_html, plain_text_to_html
+from core.sanitize import markdown_to_html, plain_text_to_html
 
 
 class _Collector(HTMLParser):
@@ -228,4 +228,4 @@ def test_bleach_is_imported_only_by_the_sanitize_module():
         if importer.search(path.read_text(encoding="utf-8")):
             offenders.append(str(path.relative_to(root)))
     assert checked > 10  # the walk really looked at the project
-    assert offenders == ["explainers/sanitize.py"]
+    assert offenders == ["core/sanitize.py"]

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from explainers import views
 from explainers.models import Explainer
+from pages import views
 from tests.factories import ExplainerFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree, html
 
-from explainers import seo
 from explainers.models import DetailSection, Explainer, ExplainerSource
 from explainers.services import correction_add
+from pages import seo
 from tests.factories import (
     DetailSectionFactory,
     ExplainerFactory,

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from explainers import text
+from core import text
 
 
 def test_fold_turns_full_width_latin_and_digits_into_ascii():

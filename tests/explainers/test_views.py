@@ -7,9 +7,9 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
-from explainers import views
 from explainers.models import Explainer
 from explainers.services import correction_add
+from pages import views
 from tests.factories import (
     CorrectionFactory,
     DetailSectionFactory,

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from . import text as text_rules
-from .models import Explainer
+from core import text as text_rules
+from explainers.models import Explainer
 
 DESCRIPTION_LENGTH = 160
 OG_LOCALES = {"ja": "ja_JP", "en": "en_US"}

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from explainers import text
+from core import text
 
 from . import services
 from .models import ReaderProfile

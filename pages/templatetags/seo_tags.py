@@ -6,8 +6,8 @@
 
 from django import template
 
-from explainers.seo import DESCRIPTION_LENGTH, explainer_meta
-from explainers.seo import excerpt as excerpt_of
+from pages.seo import DESCRIPTION_LENGTH, explainer_meta
+from pages.seo import excerpt as excerpt_of
 
 register = template.Library()
 

@@ -1,19 +1,22 @@
 """allauth's adapter for reader accounts.
 
-It extends the one that reads the client's address (comments.addresses) with one thing:
-account emails (verification, password reset, "your password was changed") are written in
-the recipient's chosen language. allauth would use the language of whoever made the request,
-and a password reset can be asked for by anyone, in any language, for someone else's account.
+Two things differ from allauth's own: the client's address is read the way the comments read
+it (`core.addresses.client_ip`), and account emails (verification, password reset, "your
+password was changed") are written in the recipient's chosen language. allauth would use the
+language of whoever made the request, and a password reset can be asked for by anyone, in any
+language, for someone else's account.
 """
 
 import logging
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .addresses import AccountAdapter
+from core.addresses import client_ip
+
 from .models import ReaderProfile
 
 
@@ -31,7 +34,12 @@ def recipient_language(*, email: str, user=None) -> str | None:
 logger = logging.getLogger(__name__)
 
 
-class ReaderAccountAdapter(AccountAdapter):
+class ReaderAccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """allauth's own proxy handling raises ImproperlyConfigured (a 500) when the header is
+        shorter than the proxy count; this one never fails, and needs one setting, not two."""
+        return client_ip(request) or super().get_client_ip(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Send in the recipient's language; a mail server that is down is not a 500.
 

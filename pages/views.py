@@ -1,4 +1,8 @@
-"""Reader pages. Every one starts from Explainer.objects.published()."""
+"""Reader pages. Every one starts from Explainer.objects.published().
+
+Each view fetches everything its page shows, comments included, so a page's queries are all
+in one place: templates lay out what they are given and run no queries of their own.
+"""
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
@@ -10,7 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from .models import (
+from comments import services as comment_services
+from comments.threads import thread_page, with_comment_counts
+from core.text import clean_text
+from explainers.models import (
     Correction,
     DetailSection,
     Explainer,
@@ -19,7 +26,6 @@ from .models import (
     SourceArticle,
     Topic,
 )
-from .text import clean_text
 
 PAGE_SIZE = 10
 RELATED_LIMIT = 5
@@ -33,7 +39,7 @@ def listed(explainers):
     Counts are annotated (after any filter, so a join cannot inflate them) and topics
     prefetched, so a page costs the same queries for 5 explainers or 50.
     """
-    return explainers.with_comment_counts().prefetch_related("topics")
+    return with_comment_counts(explainers).prefetch_related("topics")
 
 
 def is_staff(user) -> bool:
@@ -107,6 +113,8 @@ class ExplainerDetailView(StaffPreviewMixin, DetailView):
             primary_source=source_links[0].source if source_links else None,
             further_sources=[link.source for link in source_links[1:]],
             related_explainers=related,
+            thread=thread_page(explainer=explainer, page_number=self.request.GET.get("cpage", 1)),
+            comments_closed=comment_services.closed_reason(explainer) or "",
             **kwargs,
         )
 

@@ -18,7 +18,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import Correction, Explainer, KeyPoint, Topic
+from explainers.models import Correction, Explainer, KeyPoint, Topic
+
 from .seo import absolute_url, byline_name
 
 FEED_LENGTH = 20

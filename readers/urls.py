@@ -2,13 +2,12 @@
 
 from django.urls import path
 
-from . import accounts_views as views
+from . import views
 
 app_name = "reader"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
-    path("comments/", views.my_comments, name="comments"),
     path("export/", views.data_export, name="export"),
     path("delete/", views.account_delete, name="delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

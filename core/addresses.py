@@ -15,7 +15,6 @@ written by the client and is ignored. With 0 (the default) the header is ignored
 import ipaddress
 import logging
 
-from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -84,14 +83,3 @@ def reader_network(address: str) -> str:
     if parsed.version == 6 and parsed.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{parsed}/{IPV6_READER_PREFIX}", strict=False))
     return str(getattr(parsed, "ipv4_mapped", None) or parsed)
-
-
-class AccountAdapter(DefaultAccountAdapter):
-    """allauth's adapter, reading the client's address the same way the comments do.
-
-    allauth's own proxy handling raises ImproperlyConfigured (a 500) when the header is shorter
-    than the proxy count; this one never fails, and needs one setting, not two.
-    """
-
-    def get_client_ip(self, request) -> str:
-        return client_ip(request) or super().get_client_ip(request)

@@ -12,7 +12,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
-from .models import Explainer, SourceArticle, Topic
+from explainers.models import Explainer, SourceArticle, Topic
 
 
 def lastmod_of(prefix: str = ""):

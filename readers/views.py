@@ -1,5 +1,6 @@
-"""A signed-in reader's own pages: the account page, "My comments", data export, account
-deletion; the one-click unsubscribe link from emails.
+"""A signed-in reader's own pages: the account page, data export, account deletion; the
+one-click unsubscribe link from emails. ("My comments", at /accounts/comments/, is the
+comments app's.)
 
 Sign-up, sign-in, verification and password pages are allauth's (at /accounts/ too), styled
 by the templates in templates/allauth/ and templates/account/. Every page here is personal,
@@ -12,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,11 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import notifications, privacy, services
-from .accounts_forms import AccountDeleteForm, ReaderProfileForm
-from .models import Comment
-
-MY_COMMENTS_PER_PAGE = 20
+from . import privacy, services
+from . import unsubscribe as unsubscribe_links
+from .forms import AccountDeleteForm, ReaderProfileForm
 
 
 @never_cache
@@ -44,22 +42,6 @@ def profile(request):
             return HttpResponseRedirect(reverse("reader:profile"))
         status = 400
     return render(request, "comments/account/profile.html", {"form": form}, status=status)
-
-
-@never_cache
-@login_required
-@require_safe
-def my_comments(request):
-    """Every comment the reader wrote, newest first, with its status (and why, if rejected)."""
-    comments = (
-        Comment.objects.filter(user=request.user)
-        .select_related("explainer")
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(comments, MY_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "comments/account/my_comments.html", {"page_obj": page, "comments": page}
-    )
 
 
 @never_cache
@@ -85,12 +67,18 @@ def account_delete(request):
     if request.method == "POST":
         if form.is_valid():
             user = request.user
+            try:
+                privacy.reader_account_delete(user=user)
+            except privacy.AccountKept as kept:
+                # Nothing changed: the reader stays signed in and is told why.
+                context = {"form": form, "blockers": kept.reasons}
+                return render(request, "comments/account/delete.html", context, status=409)
             logout(request)
-            privacy.reader_account_delete(user=user)
             messages.success(request, _("Your account is deleted."))
             return HttpResponseRedirect("/")
         return render(request, "comments/account/delete.html", {"form": form}, status=400)
-    return render(request, "comments/account/delete.html", {"form": form})
+    context = {"form": form, "blockers": privacy.account_delete_blockers(user=request.user)}
+    return render(request, "comments/account/delete.html", context)
 
 
 @never_cache
@@ -103,11 +91,11 @@ def unsubscribe(request, token):
     kind off, which is why it may be used without a session or CSRF token.
     """
     try:
-        user, kind = notifications.read_unsubscribe_token(token)
+        user, kind = unsubscribe_links.read_unsubscribe_token(token)
     except signing.BadSignature:
         return render(request, "comments/account/unsubscribe.html", {"invalid": True}, status=400)
     context = {"kind": kind, "token": token}
     if request.method == "POST":
-        services.reader_profile_update(user=user, **{notifications.KINDS[kind]: False})
+        services.reader_profile_update(user=user, **{unsubscribe_links.KINDS[kind]: False})
         context["done"] = True
     return render(request, "comments/account/unsubscribe.html", context)

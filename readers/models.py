@@ -1,0 +1,101 @@
+"""People: a reader's profile and the one rule for the name the public sees.
+
+This app sits low in the layers (it depends only on `core`): explainers show bylines and
+comments show authors, and both ask `public_name()` here. A login name is never shown.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# What readers see where a staff member has no public name of their own.
+NEWSROOM_NAME = _("The newsroom")
+
+
+def public_name(user) -> str:
+    """The one rule for the name readers see for a person: bylines, comment authors, feeds,
+    JSON-LD, emails and allauth's pages all ask here.
+
+    A chosen display name first, then the person's full name. A login name is never shown:
+    allauth makes usernames from the local part of an email address, and a staff login is
+    nobody's business. Without either, a reader is "Reader" and staff are the newsroom.
+    """
+    if user is None:
+        return str(NEWSROOM_NAME)
+    try:
+        display_name = user.reader_profile.display_name
+    except ReaderProfile.DoesNotExist:
+        display_name = ""
+    name = display_name or user.get_full_name().strip()
+    if name:
+        return name
+    return str(NEWSROOM_NAME if user.is_staff else _("Reader"))
+
+
+class ReaderProfile(models.Model):
+    """What a signed-in reader chooses for themselves: their public name, emails, language,
+    and the moderators' trust decision about them."""
+
+    class Trust(models.TextChoices):
+        AUTO = "auto", _("By the rule (approved comments, no recent rejection)")
+        GRANTED = "granted", _("Granted by a moderator")
+        REVOKED = "revoked", _("Revoked by a moderator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reader_profile",
+        verbose_name=_("account"),
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown with the reader's comments instead of their email address."),
+    )
+    notify_replies = models.BooleanField(
+        _("email me when someone replies"),
+        default=False,
+        help_text=_("An email when a reply to one of the reader's comments is published."),
+    )
+    notify_decisions = models.BooleanField(
+        _("email me about moderation decisions"),
+        default=False,
+        help_text=_("An email when a moderator publishes or rejects one of the reader's comments."),
+    )
+    language = models.CharField(
+        _("email language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of emails to this reader; empty means the site's default."),
+    )
+    trust = models.CharField(
+        _("trust"),
+        max_length=10,
+        choices=Trust.choices,
+        default=Trust.AUTO,
+        help_text=_(
+            "Trusted readers' comments are published at once (links and hold words still "
+            "hold them). Change it from the reader's history page so the log records it."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reader profile")
+        verbose_name_plural = _("reader profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trust__in=["auto", "granted", "revoked"]),
+                name="readerprofile_trust_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name or str(self.user)
+
+    def email_language(self) -> str:
+        return self.language or settings.LANGUAGE_CODE
