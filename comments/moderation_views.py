@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from explainers.models import Explainer
+from explainers.services import explainer_comments_set
 from readers.models import ReaderProfile, public_name
 
 from . import pipeline, services
@@ -395,12 +396,12 @@ def explainer_comments_toggle(request, pk, open_comments):
     explainer = get_object_or_404(Explainer, pk=pk)
     try:
         if open_comments:
-            services.explainer_comments_open(explainer=explainer, actor=request.user)
+            explainer_comments_set(explainer=explainer, actor=request.user, open_comments=True)
             messages.success(
                 request, _("Comments reopened on “%(title)s”.") % {"title": explainer.title}
             )
         else:
-            services.explainer_comments_close(explainer=explainer, actor=request.user)
+            explainer_comments_set(explainer=explainer, actor=request.user, open_comments=False)
             messages.success(
                 request, _("Comments closed on “%(title)s”.") % {"title": explainer.title}
             )

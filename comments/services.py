@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from core import text
 from core.addresses import reader_network
 from core.text import clean_name, clean_text
-from explainers.services import explainer_history_add
 from readers.models import ReaderProfile
 
 from . import notifications, pipeline
@@ -118,31 +117,6 @@ def _require(actor, *perms):
         return
     if not any(actor.has_perm(perm) for perm in perms):
         raise PermissionDenied(_("You do not have permission to moderate comments."))
-
-
-def _set_comments_open(*, explainer, actor, value: bool, message: str):
-    _require(actor, MODERATE_PERMISSION, "explainers.change_explainer")
-    with transaction.atomic():
-        explainer = type(explainer).objects.select_for_update().get(pk=explainer.pk)
-        explainer.comments_open = value
-        explainer.full_clean()
-        explainer.save(update_fields=["comments_open", "modified_at"])
-        explainer_history_add(actor=actor, explainer=explainer, message=message)
-    return explainer
-
-
-def explainer_comments_close(*, explainer, actor):
-    """Close comments on an explainer (editors and moderators); logged in its history."""
-    return _set_comments_open(
-        explainer=explainer, actor=actor, value=False, message="Closed comments."
-    )
-
-
-def explainer_comments_open(*, explainer, actor):
-    """Reopen comments (they still close automatically COMMENTS_CLOSE_AFTER_DAYS on)."""
-    return _set_comments_open(
-        explainer=explainer, actor=actor, value=True, message="Opened comments."
-    )
 
 
 # --- Submission ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from .models import (
 from .services import (
     PUBLISH_PERMISSION,
     correction_add,
+    explainer_comments_set,
     explainer_publish,
     explainer_submit_for_review,
     explainer_unpublish,
@@ -405,14 +406,12 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             )
 
     def _set_comments(self, request, queryset, *, open_comments: bool):
-        # The comments app owns the rule and the log entry; the action only calls its service.
-        from comments.services import explainer_comments_close, explainer_comments_open
-
-        service = explainer_comments_open if open_comments else explainer_comments_close
         done = 0
         for explainer in queryset:
             try:
-                service(explainer=explainer, actor=request.user)
+                explainer_comments_set(
+                    explainer=explainer, actor=request.user, open_comments=open_comments
+                )
             except (ValidationError, PermissionDenied) as exc:
                 self._refused(request, explainer, exc)
             else:

@@ -249,7 +249,10 @@ class Explainer(models.Model):
         ordering = ["-publish_at", "-pk"]
         verbose_name = _("explainer")
         verbose_name_plural = _("explainers")
-        permissions = [("publish_explainer", _("Can publish, schedule and unpublish explainers"))]
+        permissions = [
+            ("publish_explainer", _("Can publish, schedule and unpublish explainers")),
+            ("change_comment_settings", _("Can open and close comments on explainers")),
+        ]
         indexes = [models.Index(fields=["status", "-publish_at"], name="explainer_published_idx")]
         constraints = [
             models.CheckConstraint(

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 from .models import Correction, Explainer
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
+# Editors and moderators hold it (explainers.0003); contributors do not, so the comment
+# settings of a live explainer are out of their reach like its text.
+COMMENT_SETTINGS_PERMISSION = "explainers.change_comment_settings"
 
 
 def explainer_history_add(*, actor, explainer: Explainer, message: str) -> None:
@@ -155,3 +158,22 @@ def correction_add(
             actor=actor, explainer=explainer, message=template % {"kind": kind_name}
         )
     return correction
+
+
+def explainer_comments_set(*, explainer: Explainer, actor, open_comments: bool) -> Explainer:
+    """Open or close comments on an explainer; logged in its history.
+
+    The one rule for who may: holders of the comment-settings permission (editors and
+    moderators). The admin action, the moderation tool and commands all come here. Comments
+    still close by themselves COMMENTS_CLOSE_AFTER_DAYS after first publication.
+    """
+    if actor is not None and not actor.has_perm(COMMENT_SETTINGS_PERMISSION):
+        raise PermissionDenied(_("You may not open or close comments on this explainer."))
+    with transaction.atomic():
+        explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        explainer.comments_open = open_comments
+        explainer.full_clean()
+        explainer.save(update_fields=["comments_open", "modified_at"])
+        message = "Opened comments." if open_comments else "Closed comments."
+        explainer_history_add(actor=actor, explainer=explainer, message=message)
+    return explainer

@@ -94,7 +94,11 @@ def _plain_static_and_clean_cache(settings):
     cache.clear()
 
 
-ROLE_MIGRATIONS = ("explainers.migrations.0002_roles", "comments.migrations.0002_roles")
+ROLE_MIGRATIONS = (
+    "explainers.migrations.0002_roles",
+    "explainers.migrations.0003_comment_settings_permission",
+    "comments.migrations.0002_roles",
+)
 
 
 def ensure_roles():

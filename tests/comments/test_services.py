@@ -13,6 +13,7 @@ from comments import services
 from comments.models import Comment, CommentReport, ModerationAction
 from comments.threads import with_comment_counts
 from explainers.models import Explainer
+from explainers.services import explainer_comments_set
 from tests.factories import CommentFactory, ExplainerFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,10 +181,10 @@ def test_unpublished_explainer_takes_no_comments():
 
 
 def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, editor):
-    services.explainer_comments_close(explainer=explainer, actor=editor)
+    explainer_comments_set(open_comments=False, explainer=explainer, actor=editor)
     explainer.refresh_from_db()
     assert explainer.comments_open is False
-    services.explainer_comments_open(explainer=explainer, actor=editor)
+    explainer_comments_set(open_comments=True, explainer=explainer, actor=editor)
     explainer.refresh_from_db()
     assert explainer.comments_open is True
     messages = list(
@@ -195,13 +196,13 @@ def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, 
 
 
 def test_moderator_may_close_comments(explainer, moderator):
-    services.explainer_comments_close(explainer=explainer, actor=moderator)
+    explainer_comments_set(open_comments=False, explainer=explainer, actor=moderator)
     assert Explainer.objects.get(pk=explainer.pk).comments_open is False
 
 
 def test_reader_may_not_close_comments(explainer, reader):
     with pytest.raises(PermissionDenied):
-        services.explainer_comments_close(explainer=explainer, actor=reader)
+        explainer_comments_set(open_comments=False, explainer=explainer, actor=reader)
 
 
 # --- flood control ----------------------------------------------------------------------
