@@ -8,10 +8,12 @@ PORT ?= 8000
 
 .PHONY: run test install lint check pytest messages static demo bench clean
 
-$(STAMP): requirements.lock
+# Development installs both locks' pins (requirements-dev.lock holds the runtime ones too);
+# production installs requirements.lock alone. Both are hashed, so pip checks every file.
+$(STAMP): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +37,7 @@ run: install messages
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: export DJANGO_DEBUG ?= 1
 check: install

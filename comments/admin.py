@@ -16,26 +16,49 @@ from django.utils.translation import ngettext
 
 from readers.models import ReaderProfile
 
-from . import services
 from .models import (
+    MODERATE_PERMISSION,
     Comment,
     CommentReport,
     ModerationAction,
     ReasonCode,
     WordListEntry,
 )
+from .moderation import TRANSITIONS, comments_bulk_moderate
+from .trust import reader_trust_set
 
 
-class RejectForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The reason and note for a decision that takes a reason (reject, remove): what each
+    needs is the moderation table's rule, so the admin asks exactly what the tool asks."""
+
     reason = forms.ChoiceField(label=_("Reason"), choices=ReasonCode.choices)
     note = forms.CharField(
         label=_("Note for the log"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition = TRANSITIONS[action]
+        if not self.transition.needs_reason:
+            self.fields["reason"].required = False
+            self.fields["reason"].choices = [("", _("No reason given")), *ReasonCode.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "reason" in cleaned and "note" in cleaned:
+            try:
+                cleaned["reason"], cleaned["note"] = self.transition.clean_decision(
+                    reason=cleaned["reason"], note=cleaned["note"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
 
 def _bulk(modeladmin, request, queryset, action, *, reason="", note=""):
     try:
-        changed = services.comments_bulk_moderate(
+        changed = comments_bulk_moderate(
             comments=queryset, action=action, actor=request.user, reason=reason, note=note
         )
     except (PermissionDenied, ValidationError) as error:
@@ -148,47 +171,49 @@ class CommentAdmin(admin.ModelAdmin):
     def approve(self, request, queryset):
         _bulk(self, request, queryset, ModerationAction.Action.APPROVE)
 
-    @admin.action(description=_("Reject selected comments…"), permissions=["moderate"])
-    def reject(self, request, queryset):
-        """Ask for the reason first (an intermediate page), then reject."""
+    def _with_reason(self, request, queryset, action, title):
+        """Ask for the reason and note first (an intermediate page), then decide."""
         if "apply" in request.POST:
-            form = RejectForm(request.POST)
+            form = ReasonForm(request.POST, action=action)
             if form.is_valid():
-                _bulk(
-                    self,
-                    request,
-                    queryset,
-                    ModerationAction.Action.REJECT,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
+                _bulk(self, request, queryset, action, **form.cleaned_data)
                 return None
         else:
-            form = RejectForm(initial={"reason": ReasonCode.OTHER})
+            form = ReasonForm(action=action)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Reject comments"),
+            "title": title,
             "opts": self.model._meta,
             "form": form,
+            "action": action,
+            "transition": TRANSITIONS[action],
             "comments": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/comments/comment/reject.html", context)
+        return TemplateResponse(request, "admin/comments/comment/decision.html", context)
+
+    @admin.action(description=_("Reject selected comments…"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        return self._with_reason(
+            request, queryset, ModerationAction.Action.REJECT, _("Reject comments")
+        )
 
     @admin.action(description=_("Mark selected comments as spam"), permissions=["moderate"])
     def mark_spam(self, request, queryset):
         _bulk(self, request, queryset, ModerationAction.Action.SPAM)
 
-    @admin.action(description=_("Remove selected comments"), permissions=["moderate"])
+    @admin.action(description=_("Remove selected comments…"), permissions=["moderate"])
     def remove(self, request, queryset):
-        _bulk(self, request, queryset, ModerationAction.Action.REMOVE, reason=ReasonCode.OTHER)
+        return self._with_reason(
+            request, queryset, ModerationAction.Action.REMOVE, _("Remove comments")
+        )
 
     @admin.action(description=_("Restore selected comments to the queue"), permissions=["moderate"])
     def restore(self, request, queryset):
         _bulk(self, request, queryset, ModerationAction.Action.RESTORE)
 
     def has_moderate_permission(self, request):
-        return request.user.has_perm(services.MODERATE_PERMISSION)
+        return request.user.has_perm(MODERATE_PERMISSION)
 
 
 @admin.register(ModerationAction)
@@ -272,19 +297,19 @@ class ReaderProfileAdmin(admin.ModelAdmin):
         return False  # a profile comes with a reader's account
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.has_perm(services.MODERATE_PERMISSION):
+        if request.user.has_perm(MODERATE_PERMISSION):
             return ["user"]
         return ["user", "trust"]
 
     def has_moderate_permission(self, request):
-        return request.user.has_perm(services.MODERATE_PERMISSION)
+        return request.user.has_perm(MODERATE_PERMISSION)
 
     def save_model(self, request, obj, form, change):
         new_trust = obj.trust
         if change and "trust" in form.changed_data:
             obj.trust = form.initial["trust"]  # the service makes (and logs) the change
             super().save_model(request, obj, form, change)
-            services.reader_trust_set(
+            reader_trust_set(
                 user=obj.user, actor=request.user, trust=new_trust, note="Changed in the admin."
             )
             obj.trust = new_trust
@@ -295,7 +320,7 @@ class ReaderProfileAdmin(admin.ModelAdmin):
         changed = 0
         for profile in queryset.select_related("user"):
             try:
-                services.reader_trust_set(
+                reader_trust_set(
                     user=profile.user, actor=request.user, trust=trust, note="Changed in the admin."
                 )
             except ValidationError:

@@ -11,8 +11,10 @@ from django.db import transaction
 
 from readers.models import ReaderProfile
 
-from . import pipeline, services
-from .models import Comment, WordListEntry
+from . import pipeline
+from .models import MODERATE_PERMISSION, Comment, WordListEntry
+from .moderation import comment_reject, comment_remove
+from .reports import comment_report
 
 WORDS = [
     ("必ず儲かる", WordListEntry.Kind.HOLD),
@@ -209,7 +211,7 @@ def load_demo_comments(explainers, users) -> int:
     users = list(users)
     staff = next((u for u in users if u.is_staff), None)
     reader = next((u for u in users if not u.is_staff), None)
-    moderator = next((u for u in users if u.has_perm(services.MODERATE_PERMISSION)), None)
+    moderator = next((u for u in users if u.has_perm(MODERATE_PERMISSION)), None)
     for word, kind in WORDS:
         WordListEntry.objects.get_or_create(word=word, kind=kind)
     new_profile = None
@@ -253,16 +255,14 @@ def load_demo_comments(explainers, users) -> int:
             created_count += 1
             by_key[key] = comment
             if state == "rejected":
-                services.comment_reject(
+                comment_reject(
                     comment=comment, actor=moderator, reason="off_topic", note="Demo decision."
                 )
             elif state == "removed":
-                services.comment_remove(comment=comment, actor=moderator, reason="abusive")
+                comment_remove(comment=comment, actor=moderator, reason="abusive")
             elif state == "reported":
                 for n in range(1, max(settings.COMMENTS_REPORT_THRESHOLD, 1) + 1):
-                    services.comment_report(
-                        comment=comment, reason="off_topic", ip_address=f"192.0.2.{n}"
-                    )
+                    comment_report(comment=comment, reason="off_topic", ip_address=f"192.0.2.{n}")
     if new_profile is not None:
         # Notifications are sent after commit and check the opt-in then, so the opt-in is
         # also switched on after commit, once those checks have run.

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core import text
 
-from . import services
 from .models import ReasonCode
+from .text_checks import body_problems
 
 _SIGNER_SALT = "comments.form-issued"
 
@@ -100,7 +100,7 @@ class CommentForm(forms.Form):
 
     def clean_body(self):
         body = text.clean_text(self.cleaned_data.get("body", ""))
-        problems = services.body_problems(body, language=self.explainer.language)
+        problems = body_problems(body)
         if problems:
             raise forms.ValidationError(problems)
         return body

@@ -2,18 +2,28 @@
 
 "Readers may see it" has one definition, `Comment.objects.visible()`; every page and count
 starts from it. Moderation never deletes: it changes a comment's status and appends a
-`ModerationAction` saying who did what, when and why.
+`ModerationAction` saying who did what, when and why. The log is append-only in the code
+(its queryset refuses update and delete) and in the schema (PROTECT from explainer to comment to
+log entry), so no delete elsewhere can take it along.
 """
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.sanitize import plain_text_to_html
 from core.text import clean_name, clean_text
 from readers.models import public_name
+
+# The one permission behind every moderation decision, wherever it is made (tool, admin, bulk).
+MODERATE_PERMISSION = "comments.moderate_comment"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to rewrite or delete moderation log entries."""
 
 
 class ReasonCode(models.TextChoices):
@@ -53,6 +63,32 @@ class CommentQuerySet(models.QuerySet):
         return summary
 
 
+class CommentReportQuerySet(models.QuerySet):
+    def unanswered(self):
+        """Reports made since a moderator last decided on their comment (all of them when no
+        one has): a decision answers the reports before it."""
+        return self.filter(
+            created_at__gte=Coalesce(F("comment__moderated_at"), F("comment__created_at"))
+        )
+
+
+class ModerationActionQuerySet(models.QuerySet):
+    """The log only grows: rows are created (one by one or in bulk), never updated or deleted.
+
+    Django's own cascades use the base manager, so deleting a moderator still empties the
+    entry's `actor` (SET_NULL) while this queryset refuses every rewrite by our code.
+    """
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Moderation log entries cannot be changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Moderation log entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Moderation log entries cannot be deleted.")
+
+
 class Comment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -63,7 +99,9 @@ class Comment(models.Model):
 
     explainer = models.ForeignKey(
         "explainers.Explainer",
-        on_delete=models.CASCADE,
+        # An explainer with comments is archived, never deleted: its comments and their
+        # moderation log are evidence.
+        on_delete=models.PROTECT,
         related_name="comments",
         verbose_name=_("explainer"),
     )
@@ -216,7 +254,7 @@ class ModerationAction(models.Model):
 
     comment = models.ForeignKey(
         Comment,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="actions",
@@ -250,6 +288,8 @@ class ModerationAction(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
+    objects = ModerationActionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("moderation action")
@@ -265,6 +305,9 @@ class ModerationAction(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValidationError(_("Moderation log entries cannot be changed."))
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Moderation log entries cannot be deleted.")
 
 
 class CommentReport(models.Model):
@@ -284,6 +327,8 @@ class CommentReport(models.Model):
     reporter_ip_hash = models.CharField(_("reporter address hash"), max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices)
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    objects = CommentReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,30 +1,21 @@
 """Forms of the moderators' tool: what a moderator may send, checked before any service runs.
 
-The services enforce which status changes make sense; these forms make sure a decision comes
-with what it needs (a reason for a rejection, a note when the reason is "other") so the
-moderator gets a readable message instead of a half-made decision in the log.
+What a decision needs (a reason for a rejection, a note when the reason is "other") is the
+moderation table's rule (`Transition.clean_decision`); these forms show its answer beside the
+field, and the service checks it again whatever door the decision comes through.
 """
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from explainers.models import Explainer
 from readers.models import ReaderProfile
 
 from .models import Comment, ModerationAction, ReasonCode
+from .moderation import ACTION_CHOICES, TRANSITIONS
 
-Action = ModerationAction.Action
-
-# What a moderator can do from the tool (the other actions are the system's own).
-MODERATOR_ACTIONS = [
-    (Action.APPROVE, _("Approve")),
-    (Action.REJECT, _("Reject")),
-    (Action.SPAM, _("Mark as spam")),
-    (Action.REMOVE, _("Remove")),
-    (Action.RESTORE, _("Restore to the queue")),
-]
-ACTIONS_WITH_REASON = {Action.REJECT, Action.REMOVE}
 NOTE_MAX_LENGTH = 1000
 
 
@@ -52,16 +43,15 @@ class ModerationDecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        action = self.get_action()
-        reason = cleaned.get("reason", "")
-        note = (cleaned.get("note") or "").strip()
-        if action == Action.REJECT and not reason:
-            self.add_error("reason", _("Choose a reason for rejecting the comment."))
-        if action in ACTIONS_WITH_REASON and reason == ReasonCode.OTHER and not note:
-            self.add_error("note", _("Say in the note why, when the reason is “Other”."))
-        if action not in ACTIONS_WITH_REASON:
-            cleaned["reason"] = ""  # approve, spam and restore take no reason code
-        cleaned["note"] = note
+        transition = TRANSITIONS.get(self.get_action())
+        if transition is None or "reason" not in cleaned or "note" not in cleaned:
+            return cleaned  # the field's own error says what is wrong
+        try:
+            cleaned["reason"], cleaned["note"] = transition.clean_decision(
+                reason=cleaned["reason"], note=cleaned["note"]
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
 
@@ -75,7 +65,7 @@ class BulkModerationForm(ModerationDecisionForm):
     )
     action = forms.ChoiceField(
         label=_("Action"),
-        choices=[("", _("Choose an action…")), *MODERATOR_ACTIONS],
+        choices=[("", _("Choose an action…")), *ACTION_CHOICES],
         error_messages={"required": _("Choose what to do with the ticked comments.")},
     )
 

@@ -7,15 +7,14 @@ URL anywhere: moderation changes a comment's status and the log only grows.
 from django.urls import path, re_path
 
 from . import moderation_views as views
-from .models import ModerationAction
-
-Action = ModerationAction.Action
+from .moderation import TRANSITIONS
+from .moderation_queries import TAB_NAMES
 
 app_name = "moderation"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
-    re_path(rf"^(?P<tab>{views.TAB_NAMES})/$", views.queue, name="tab"),
+    re_path(rf"^(?P<tab>{TAB_NAMES})/$", views.queue, name="tab"),
     path("log/", views.moderation_log, name="log"),
     path("bulk/", views.comments_bulk, name="bulk"),
     path("explainers/<int:pk>/", views.explainer_thread, name="thread"),
@@ -41,6 +40,6 @@ urlpatterns = [
             {"action": action.value},
             name=action.value,
         )
-        for action in (Action.APPROVE, Action.REJECT, Action.SPAM, Action.REMOVE, Action.RESTORE)
+        for action in TRANSITIONS
     ),
 ]

@@ -1,12 +1,12 @@
 """The moderators' tool on the site: the queue and its tabs, decisions, threads, histories, log.
 
 Every page is for moderators only (permission `comments.moderate_comment`; superusers too),
-never cached and never indexed. Every change is a POST that calls a service in
-`comments/services.py`, so the tool, the admin and scripts take one path and each decision
-writes its `ModerationAction`. Nothing here deletes a comment.
+never cached and never indexed. What each page lists comes from `moderation_queries`; every
+change is a POST that calls a service (`moderation`, `trust`, `explainers.services`), so the
+tool, the admin and scripts take one path and each decision writes its `ModerationAction`.
+Nothing here deletes a comment.
 """
 
-from collections import Counter
 from functools import wraps
 
 from django.contrib import messages
@@ -14,8 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,106 +28,33 @@ from explainers.models import Explainer
 from explainers.services import explainer_comments_set
 from readers.models import ReaderProfile, public_name
 
-from . import pipeline, services
-from .models import (
-    Comment,
-    CommentReport,
-    ModerationAction,
-    ReasonCode,
-)
+from . import moderation
+from .models import MODERATE_PERMISSION, Comment, ModerationAction, ReasonCode
+from .moderation import ACTION_CHOICES, TRANSITIONS
 from .moderation_forms import (
-    ACTIONS_WITH_REASON,
-    MODERATOR_ACTIONS,
     BulkModerationForm,
     LogFilterForm,
     ModerationDecisionForm,
     QueueFilterForm,
     ReaderTrustForm,
 )
+from .moderation_queries import (
+    TABS,
+    decorate,
+    for_cards,
+    log_entries,
+    status_counts,
+    tab_counts,
+    tab_queryset,
+)
+from .submission import closed_reason
+from .trust import is_trusted, reader_trust_set
 
-MODERATE_PERMISSION = "comments.moderate_comment"
 COMMENTS_PER_PAGE = 25
 LOG_PER_PAGE = 50
 THREADS_PER_PAGE = 20
-EXCERPT_CHARS = 140
 
-Status = Comment.Status
 Action = ModerationAction.Action
-
-# The author's record: statuses a moderator has decided on.
-HISTORY_STATUSES = [Status.APPROVED, Status.REJECTED, Status.SPAM, Status.REMOVED]
-
-HOLD_REASON_LABELS = {
-    pipeline.PREMODERATION: gettext_lazy("New comments wait for approval"),
-    pipeline.LINK: gettext_lazy("Contains a link"),
-    pipeline.HONEYPOT: gettext_lazy("Hidden form field was filled in (a bot?)"),
-    pipeline.TOO_FAST: gettext_lazy("Sent faster than a person types (a bot?)"),
-    pipeline.REPORTED: gettext_lazy("Reported by readers"),
-}
-HOLD_WORD_LABELS = {
-    pipeline.HOLD_WORD: gettext_lazy("Matches the hold word “%(word)s”"),
-    pipeline.BLOCK_WORD: gettext_lazy("Matches the block word “%(word)s”"),
-}
-
-
-def hold_reason_label(code: str) -> str:
-    """A moderator-readable label for a hold reason code ("hold_word:<word>" included)."""
-    kind, sep, word = str(code).partition(":")
-    if sep and kind in HOLD_WORD_LABELS:
-        return HOLD_WORD_LABELS[kind] % {"word": word}
-    return str(HOLD_REASON_LABELS.get(code, code))
-
-
-# Tabs of the tool: which comments each lists, and in what order.
-TABS = {
-    "pending": gettext_lazy("Pending"),
-    "reported": gettext_lazy("Reported"),
-    "approved": gettext_lazy("Approved"),
-    "rejected": gettext_lazy("Rejected"),
-    "spam": gettext_lazy("Spam"),
-    "removed": gettext_lazy("Removed"),
-}
-TAB_NAMES = "|".join(TABS)
-
-
-def _reported_q():
-    """Reported: sent back to the queue by reports, or published with reports since the last
-    decision. Once a moderator decides, the earlier reports are answered."""
-    new_reports = Exists(
-        CommentReport.objects.filter(
-            comment=OuterRef("pk"),
-            created_at__gte=Coalesce(OuterRef("moderated_at"), OuterRef("created_at")),
-        )
-    )
-    return Q(status=Status.PENDING, is_reported=True) | (Q(status=Status.APPROVED) & new_reports)
-
-
-# What a comment card shows: its explainer, its author's public name, who decided, and the
-# comment it answers. Fetched with the rows, never one query per card.
-COMMENT_CARD_RELATED = (
-    "explainer",
-    "user__reader_profile",
-    "moderated_by",
-    "parent__user__reader_profile",
-    "in_reply_to__user__reader_profile",
-)
-
-
-def for_cards(qs):
-    return qs.select_related(*COMMENT_CARD_RELATED).annotate(
-        report_count=Count("reports", distinct=True)
-    )
-
-
-def tab_queryset(tab: str):
-    if tab == "pending":
-        qs = Comment.objects.pending_queue()
-    elif tab == "reported":
-        qs = Comment.objects.filter(_reported_q()).order_by("created_at", "pk")
-    else:
-        # Decided comments: the latest first, which is what a moderator looks back at.
-        qs = Comment.objects.filter(status=tab).order_by("-created_at", "-pk")
-    return for_cards(qs)
 
 
 def moderator_required(view):
@@ -153,48 +79,6 @@ def moderator_required(view):
     return wrapped
 
 
-def attach_author_history(comments):
-    """Give each comment `author_history`: the author's other decided comments, by status.
-
-    One grouped query for the whole page (never one per row). Signed-in authors are matched
-    by account; guests by address hash or email, since they have no account.
-    """
-    comments = list(comments)
-    user_ids = {c.user_id for c in comments if c.user_id}
-    ip_hashes = {c.ip_hash for c in comments if not c.user_id and c.ip_hash}
-    emails = {c.guest_email for c in comments if not c.user_id and c.guest_email}
-    rows = []
-    if user_ids or ip_hashes or emails:
-        rows = list(
-            Comment.objects.filter(
-                Q(user_id__in=user_ids)
-                | Q(user__isnull=True, ip_hash__in=ip_hashes)
-                | Q(user__isnull=True, guest_email__in=emails),
-                status__in=HISTORY_STATUSES,
-            )
-            .values_list("user_id", "ip_hash", "guest_email", "status")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    for comment in comments:
-        counts = Counter()
-        for user_id, ip_hash, guest_email, status, n in rows:
-            if comment.user_id:
-                same_author = user_id == comment.user_id
-            else:
-                same_author = user_id is None and (
-                    (comment.ip_hash and ip_hash == comment.ip_hash)
-                    or (comment.guest_email and guest_email == comment.guest_email)
-                )
-            if same_author:
-                counts[status] += n
-        if comment.status in HISTORY_STATUSES:
-            counts[comment.status] -= 1  # the history is about the author's *other* comments
-        comment.author_history = [(Status(s).label, s, counts[s]) for s in HISTORY_STATUSES]
-        comment.hold_reason_labels = [hold_reason_label(c) for c in comment.hold_reasons or []]
-    return comments
-
-
 def _filter_by_explainer(request, qs):
     """Apply ?explainer=; a bad value is a 400 with the form's message, never a 500.
 
@@ -211,50 +95,27 @@ def _filter_by_explainer(request, qs):
     return qs, form, explainer, 200
 
 
-def _actions_for(status):
-    """The decisions offered for a comment: those the services allow from its status.
-
-    Removing is offered for published comments only; a held one is rejected instead.
-    """
-    return [
-        action
-        for action, _label in MODERATOR_ACTIONS
-        if status in services.TRANSITIONS[action][0]
-        and (action != Action.REMOVE or status == Status.APPROVED)
-    ]
-
-
-def _decorate(comments):
-    comments = attach_author_history(comments)
-    for comment in comments:
-        comment.moderator_actions = _actions_for(comment.status)
-    return comments
-
-
 @moderator_required
 @require_safe
 def queue(request, tab="pending"):
     """The queue (pending, oldest first) and the other tabs, filterable by explainer."""
     qs, filter_form, explainer, status = _filter_by_explainer(request, tab_queryset(tab))
     page = Paginator(qs, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    comments = _decorate(page.object_list)
+    comments = decorate(page.object_list)
+    # The tabs' badges count the queue; the summary adds how long and where it waits.
     pending = Comment.objects.pending_summary(top=50)
-    by_status = dict(
-        Comment.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
-    )
-    tab_counts = {name: by_status.get(name, 0) for name in TABS}
-    tab_counts["reported"] = Comment.objects.filter(_reported_q()).count()
+    counts = tab_counts()
     context = {
         "section": "queue",
         "tab": tab,
-        "tabs": [(name, label, tab_counts[name]) for name, label in TABS.items()],
+        "tabs": [(name, label, counts[name]) for name, label in TABS.items()],
         "page_obj": page,
         "comments": comments,
         "filter_form": filter_form,
         "explainer": explainer,
         "oldest_pending": pending["oldest"],
         "pending_by_explainer": pending["by_explainer"],
-        "bulk_actions": MODERATOR_ACTIONS,
+        "bulk_actions": ACTION_CHOICES,
         "reasons": ReasonCode.choices,
         "next_url": request.get_full_path(),
     }
@@ -271,20 +132,6 @@ def _next_url(request):
     return reverse("moderation:queue")
 
 
-def _run_decision(*, comment, action, actor, reason, note):
-    service_kwargs = {"comment": comment, "actor": actor, "note": note}
-    if action in ACTIONS_WITH_REASON:
-        service_kwargs["reason"] = reason
-    service = {
-        Action.APPROVE: services.comment_approve,
-        Action.REJECT: services.comment_reject,
-        Action.SPAM: services.comment_mark_spam,
-        Action.REMOVE: services.comment_remove,
-        Action.RESTORE: services.comment_restore,
-    }[action]
-    return service(**service_kwargs)
-
-
 DONE_MESSAGES = {
     Action.APPROVE: gettext_lazy("Comment #%(pk)s approved: readers can see it now."),
     Action.REJECT: gettext_lazy("Comment #%(pk)s rejected."),
@@ -298,10 +145,10 @@ def _form_error_page(request, *, form, comments, action_url, action=None):
     """A plain page to fix a decision that lacked something (e.g. a rejection reason): 400."""
     context = {
         "form": form,
-        "comments": _decorate(comments),
+        "comments": decorate(comments),
         "action_url": action_url,
         "action": action,
-        "bulk_actions": MODERATOR_ACTIONS,
+        "bulk_actions": ACTION_CHOICES,
         "reasons": ReasonCode.choices,
         "next_url": _next_url(request),
     }
@@ -323,7 +170,7 @@ def comment_moderate(request, pk, action):
             action=action,
         )
     try:
-        _run_decision(
+        moderation.comment_moderate(
             comment=comment,
             action=action,
             actor=request.user,
@@ -354,7 +201,7 @@ def comments_bulk(request):
         )
     selected = form.cleaned_data["comments"]
     try:
-        changed = services.comments_bulk_moderate(
+        changed = moderation.comments_bulk_moderate(
             comments=selected,
             action=form.cleaned_data["action"],
             actor=request.user,
@@ -364,7 +211,7 @@ def comments_bulk(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(_next_url(request))
-    label = dict(MODERATOR_ACTIONS)[form.cleaned_data["action"]]
+    label = TRANSITIONS[form.cleaned_data["action"]].label
     messages.success(
         request,
         ngettext(
@@ -425,24 +272,18 @@ def explainer_thread(request, pk):
     replies = list(
         for_cards(Comment.objects.filter(parent__in=top_level).order_by("created_at", "pk"))
     )
-    _decorate(top_level + replies)
+    decorate(top_level + replies)
     by_parent = {}
     for reply in replies:
         by_parent.setdefault(reply.parent_id, []).append(reply)
     for comment in top_level:
         comment.thread_replies = by_parent.get(comment.pk, [])
-    status_counts = dict(
-        Comment.objects.filter(explainer=explainer)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by("status")
-    )
     context = {
         "explainer": explainer,
         "page_obj": page,
         "threads": top_level,
-        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Status.choices],
-        "closed_reason": services.closed_reason(explainer),
+        "status_counts": status_counts(Comment.objects.filter(explainer=explainer)),
+        "closed_reason": closed_reason(explainer),
         "reasons": ReasonCode.choices,
         "next_url": request.get_full_path(),
     }
@@ -450,8 +291,8 @@ def explainer_thread(request, pk):
 
 
 def _history_page(request, *, comments, heading, author_user=None, trust_form=None, status=200):
+    counts = status_counts(comments)
     comments = for_cards(comments)
-    status_counts = dict(comments.values_list("status").annotate(n=Count("pk")).order_by("status"))
     page = Paginator(comments.order_by("-created_at", "-pk"), COMMENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -460,8 +301,8 @@ def _history_page(request, *, comments, heading, author_user=None, trust_form=No
         "heading": heading,
         "author_user": author_user,
         "page_obj": page,
-        "comments": _decorate(page.object_list),
-        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Status.choices],
+        "comments": decorate(page.object_list),
+        "status_counts": counts,
         "reasons": ReasonCode.choices,
         "next_url": request.get_full_path(),
     }
@@ -473,7 +314,7 @@ def _history_page(request, *, comments, heading, author_user=None, trust_form=No
         )
         context.update(
             trust=ReaderProfile.Trust(trust),
-            trusted_now=pipeline.is_trusted(author_user),
+            trusted_now=is_trusted(author_user),
             trust_form=trust_form or ReaderTrustForm(initial={"trust": trust}),
         )
     return render(request, "comments/moderation/commenter_history.html", context, status=status)
@@ -515,7 +356,7 @@ def reader_trust(request, pk):
             status=400,
         )
     try:
-        services.reader_trust_set(
+        reader_trust_set(
             user=author,
             actor=request.user,
             trust=form.cleaned_data["trust"],
@@ -559,9 +400,7 @@ def comment_author_history(request, pk):
 @require_safe
 def moderation_log(request):
     """The append-only log: who did what to which comment, when, and why. Newest first."""
-    entries = ModerationAction.objects.select_related(
-        "actor", "comment__explainer", "comment__user__reader_profile", "subject_user"
-    ).order_by("-created_at", "-pk")
+    entries = log_entries()
     form = LogFilterForm(request.GET or None)
     status = 200
     if form.is_bound:

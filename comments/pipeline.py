@@ -17,17 +17,20 @@ a Latin entry matches whole words only, so "press" holds "the press" but not "Wo
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import plain_text_to_html
-from readers.models import ReaderProfile
 
 from .models import Comment, WordListEntry
+from .trust import is_trusted
 
+# The codes stored in Comment.hold_reasons ("hold_word:<word>" and "block_word:<word>" name
+# the entry that matched).
 PREMODERATION = "premoderation"
 LINK = "link"
 HONEYPOT = "honeypot"
@@ -35,6 +38,37 @@ TOO_FAST = "too_fast"
 REPORTED = "reported"
 HOLD_WORD = "hold_word"
 BLOCK_WORD = "block_word"
+
+
+@dataclass(frozen=True)
+class HoldReason:
+    """A stored hold code as a moderator reads it: the translated label and the CSS class."""
+
+    code: str
+    label: str
+    css_class: str
+
+    # code → (label, CSS class); a label with %(word)s names the word-list entry.
+    KINDS = {
+        PREMODERATION: (_("New comments wait for approval"), "hold-reason"),
+        LINK: (_("Contains a link"), "hold-reason"),
+        HOLD_WORD: (_("Matches the hold word “%(word)s”"), "hold-reason"),
+        BLOCK_WORD: (_("Matches the block word “%(word)s”"), "hold-reason-spam text-danger"),
+        HONEYPOT: (_("Hidden form field was filled in (a bot?)"), "hold-reason-spam text-danger"),
+        TOO_FAST: (_("Sent faster than a person types (a bot?)"), "hold-reason-spam text-danger"),
+        REPORTED: (_("Reported by readers"), "hold-reason-reported"),
+    }
+
+    @classmethod
+    def of(cls, code: str) -> "HoldReason":
+        """Describe a stored code; an unknown one (from an older version) shows as itself."""
+        code = str(code)
+        kind, _sep, word = code.partition(":")
+        label, css_class = cls.KINDS.get(kind, (code, "hold-reason"))
+        if isinstance(label, Promise) and word:
+            label = label % {"word": word}
+        return cls(code=code, label=str(label), css_class=css_class)
+
 
 # Anything that looks like an address, even where the linkifier would not make it clickable
 # ("hxxp"-style tricks aside): a scheme, or a www. host, after NFKC folding (so full-width
@@ -52,37 +86,6 @@ class Verdict:
     status: str
     reasons: list[str] = field(default_factory=list)
     is_staff_comment: bool = False
-
-    @property
-    def is_spam(self) -> bool:
-        return self.status == Comment.Status.SPAM
-
-
-def is_trusted(user) -> bool:
-    """A signed-in reader whose earlier comments show they can be published at once.
-
-    Trusted: at least COMMENTS_TRUSTED_AFTER_APPROVED approved comments, and no comment
-    rejected or marked as spam in the last COMMENTS_TRUST_REJECTION_WINDOW_DAYS days.
-    Guests are never trusted: a name and an email prove nothing. A moderator's decision on
-    the reader's profile (granted / revoked) overrides the rule either way.
-    """
-    if user is None or not user.is_authenticated:
-        return False
-    override = ReaderProfile.objects.filter(user=user).values_list("trust", flat=True).first()
-    if override == ReaderProfile.Trust.GRANTED:
-        return True
-    if override == ReaderProfile.Trust.REVOKED:
-        return False
-    needed = settings.COMMENTS_TRUSTED_AFTER_APPROVED
-    if needed <= 0:
-        return True
-    since = timezone.now() - timedelta(days=settings.COMMENTS_TRUST_REJECTION_WINDOW_DAYS)
-    mine = Comment.objects.filter(user=user)
-    if mine.filter(
-        status__in=[Comment.Status.REJECTED, Comment.Status.SPAM], moderated_at__gte=since
-    ).exists():
-        return False
-    return mine.visible().count() >= needed
 
 
 def contains_link(body: str) -> bool:

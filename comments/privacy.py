@@ -1,6 +1,6 @@
 """A reader's data: what we keep, how long, and how they take it with them or delete it.
 
-- Addresses are kept only as a keyed hash (services.ip_hash), and forgotten after
+- Addresses are kept only as a keyed hash (`ip_hash`), and forgotten after
   COMMENTS_IP_RETENTION_DAYS (`manage.py purge_comment_ips`, daily from cron).
 - `comments_personal_data` is the comments part of a reader's download, and
   `comments_author_erase` the comments part of deleting an account (both registered with
@@ -9,6 +9,8 @@
   their text replaced, and each change is written to the moderation log.
 """
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,16 +20,39 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.addresses import reader_network
 from core.sanitize import plain_text_to_html
 from readers.privacy import iso
 
-from . import services
 from .models import Comment, CommentReport, ModerationAction
 
 PURGED_PREFIX = "purged-"
 
 
-# --- Address retention --------------------------------------------------------------------
+# --- Addresses ----------------------------------------------------------------------------
+
+
+def ip_hash(ip_address: str) -> str:
+    """A keyed hash of an address: enough to count and match, useless to anyone who steals it.
+
+    IPv6 is hashed by its /64 network (addresses.reader_network): one reader's addresses
+    count, match and report as one.
+    """
+    if not ip_address:
+        return ""
+    key = settings.COMMENTS_IP_HASH_KEY.encode()
+    return hmac.new(key, reader_network(ip_address).encode(), hashlib.sha256).hexdigest()
+
+
+def comment_addresses_purge(*, now=None) -> int:
+    """Forget the address hash of comments older than COMMENTS_IP_RETENTION_DAYS.
+
+    The hash is only needed while flood and abuse patterns are fresh; after that it is
+    personal data with no purpose.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    with transaction.atomic():
+        return Comment.objects.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")
 
 
 def report_addresses_purge(*, now=None) -> int:
@@ -54,7 +79,7 @@ def report_addresses_purge(*, now=None) -> int:
 def comment_ips_purge(*, now=None) -> tuple[int, int]:
     """Forget addresses older than the retention period: (comments, reports) changed."""
     with transaction.atomic():
-        comments = services.comment_addresses_purge(now=now)
+        comments = comment_addresses_purge(now=now)
         reports = report_addresses_purge(now=now)
     return comments, reports
 

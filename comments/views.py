@@ -18,9 +18,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from core.addresses import client_ip
 from explainers.models import Explainer
 
-from . import services, threads
+from . import reports, threads
+from .flood import FloodLimitExceeded
 from .forms import CommentForm, ReportForm
 from .models import Comment
+from .submission import CommentsClosed, closed_reason, comment_submit
 
 
 def _explainer_or_404(slug):
@@ -50,7 +52,7 @@ def comment_post(request, slug, comment_id=None):
             explainer=explainer,
         )
     context = {"explainer": explainer, "parent": parent}
-    reason = services.closed_reason(explainer)
+    reason = closed_reason(explainer)
     if reason:
         context["closed_reason"] = reason
         return render(request, "comments/comment_form.html", context, status=403)
@@ -66,7 +68,7 @@ def comment_post(request, slug, comment_id=None):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            comment = services.comment_submit(
+            comment = comment_submit(
                 explainer=explainer,
                 body=data["body"],
                 user=user,
@@ -77,10 +79,10 @@ def comment_post(request, slug, comment_id=None):
                 honeypot=data.get("website", ""),
                 issued_at=form.issued_at,
             )
-        except services.FloodLimitExceeded as error:
+        except FloodLimitExceeded as error:
             form.add_error(None, str(error))
             status = 429
-        except services.CommentsClosed as error:
+        except CommentsClosed as error:
             context["closed_reason"] = str(error)
             status = 403
         except ValidationError as error:
@@ -113,7 +115,7 @@ def comment_report(request, pk):
         return render(request, "comments/comment_report.html", context)
     if form.is_valid():
         try:
-            services.comment_report(
+            reports.comment_report(
                 comment=comment,
                 reason=form.cleaned_data["reason"],
                 user=request.user,

@@ -1,36 +1,33 @@
 """Project-wide request handling that belongs to no one app."""
 
-import logging
-
-from django.db import DataError
-from django.views.defaults import bad_request
-
-logger = logging.getLogger(__name__)
+from django.conf import settings
 
 
-class UnstorableInputMiddleware:
-    """A value from the request that the database cannot take is a bad request (400).
+class CrossOriginHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set (it sets Cross-Origin-Opener-Policy):
 
-    Two classics get past Django's checks on some paths (the admin's list filters, relation
-    lookups, `__in` lists) and reach the database as they are: a number beyond 64 bits, which
-    SQLite refuses with OverflowError (`?explainer=<30 digits>`), and a NUL character, which
-    PostgreSQL refuses with DataError (`?status__exact=%00`). Forms and views that can say more
-    keep doing so; whatever slips through gets the 400 page instead of a server error.
+    - Cross-Origin-Resource-Policy: other sites may not embed our pages, images or feeds'
+      files in theirs (`same-origin`, or KAISETSU_CROSS_ORIGIN_RESOURCE_POLICY);
+    - Permissions-Policy: the browser features the site never uses are off for it and for
+      anything it embeds (KAISETSU_PERMISSIONS_POLICY).
+
+    A view that sets either header itself keeps its own.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        resource_policy = settings.KAISETSU_CROSS_ORIGIN_RESOURCE_POLICY
+        if resource_policy:
+            response.headers.setdefault("Cross-Origin-Resource-Policy", resource_policy)
+        permissions_policy = permissions_policy_header(settings.KAISETSU_PERMISSIONS_POLICY)
+        if permissions_policy:
+            response.headers.setdefault("Permissions-Policy", permissions_policy)
+        return response
 
-    def process_exception(self, request, exception):
-        if not isinstance(exception, OverflowError | DataError):
-            return None
-        logger.warning(
-            "Refused %s %s: the database cannot take a value from it",
-            request.method,
-            request.path,
-            exc_info=exception,
-        )
-        return bad_request(request, exception)
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """`{"camera": [], "fullscreen": ["self"]}` → `camera=(), fullscreen=(self)`."""
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in policy.items())

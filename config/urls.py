@@ -31,5 +31,11 @@ urlpatterns = [
     path("", include("pages.urls")),
 ]
 
+# Django's error views, minus a CSRF check that reads the body again (see config/views.py).
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

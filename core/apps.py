@@ -8,3 +8,9 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Kaisetsu core")
+
+    def ready(self):
+        from . import lookups
+
+        # Query lookups that a thirty-digit number or a NUL cannot crash (see core/lookups.py).
+        lookups.register()

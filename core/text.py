@@ -43,10 +43,40 @@ def clean_text(value: str) -> str:
     )
 
 
+# Characters that show nothing on their own: format characters (zero width space and joiners,
+# invisible operators, tags, the byte order mark, the soft hyphen), controls, spaces and
+# separators, and combining marks with no letter to sit on...
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+# ...and the letters and symbols that are drawn as blanks: the Hangul fillers, the Khmer
+# inherent vowels, the braille blank, the musical null notehead.
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u17b4\u17b5\u3164\uffa0\u2800\U0001d159")
+# Unicode's default-ignorable blocks, assigned or not (renderers draw nothing for them).
+_IGNORABLE_RANGES = ((0x2060, 0x206F), (0xFE00, 0xFE0F), (0x1BCA0, 0x1BCA3), (0xE0000, 0xE0FFF))
+
+
+def _is_visible(ch: str) -> bool:
+    if ch in _BLANK_CHARACTERS or unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+        return False
+    code = ord(ch)
+    return not any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+
+
+def has_visible_character(value: str | None) -> bool:
+    """True when a person would see something: a name of zero width spaces, joiners, fillers
+    or lone accents reads as blank and could stand for anyone."""
+    return any(_is_visible(ch) for ch in value or "")
+
+
 def clean_name(value: str) -> str:
-    """A display name on one line, without control or bidi characters."""
+    """A display name on one line, without control or bidi characters; "" (so refused by
+    every form that asks for a name) when nothing in it is visible.
+
+    Invisible characters inside a visible name stay: emoji sequences need the zero width
+    joiner, Persian the non-joiner, accents their marks.
+    """
     value = clean_text(value).replace("\n", " ").replace("\t", " ")
-    return " ".join(value.split())
+    value = " ".join(value.split())
+    return value if has_visible_character(value) else ""
 
 
 def fold(text: str) -> str:

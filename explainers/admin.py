@@ -5,6 +5,9 @@ loader and tests call): `status` is read-only in the form, and the actions and t
 form's workflow buttons call the services and turn their refusals into admin messages.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .forms import (
@@ -38,12 +41,17 @@ from .models import (
     Topic,
 )
 from .services import (
+    COMMENT_SETTINGS_PERMISSION,
     PUBLISH_PERMISSION,
     correction_add,
+    explainer_archive,
     explainer_comments_set,
+    explainer_history_message,
+    explainer_may_be_deleted,
     explainer_publish,
     explainer_submit_for_review,
     explainer_unpublish,
+    source_article_save,
 )
 
 MARKDOWN_HELP = _(
@@ -167,6 +175,132 @@ class CorrectionInline(LiveExplainerLockMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("explainer")
 
 
+@dataclass(frozen=True)
+class WorkflowStep:
+    """One workflow step: the service behind its changelist action and change-form button.
+
+    `skip` names explainers the step leaves alone with an information message (e.g. already
+    published); everything else goes to the service, which decides who may and what is
+    possible, and whose refusals become error messages.
+    """
+
+    service: Callable
+    description: str
+    done_message: str  # ngettext_lazy with a %(count)d
+    permission: str  # a ModelAdmin has_<permission>_permission
+    button: bool = True  # offered on the change form as "Save and …"
+    skip: Callable[[Explainer], bool] | None = None
+    skip_message: str = ""
+    options: Callable[[Explainer], dict] = lambda explainer: {}
+    after: Callable | None = None  # (modeladmin, request, explainer, result, **options)
+
+
+def _publish_options(explainer):
+    """Publish now, or at the explainer's publish time when that is still to come."""
+    scheduled_for = explainer.publish_at
+    if scheduled_for is not None and scheduled_for <= timezone.now():
+        scheduled_for = None  # a past time would backdate it: publish now instead
+    return {"publish_at": scheduled_for}
+
+
+def _report_publish(modeladmin, request, explainer, warnings, *, publish_at):
+    for warning in warnings:
+        modeladmin.message_user(
+            request,
+            gettext("“%(title)s”: %(warning)s") % {"title": explainer, "warning": warning},
+            messages.WARNING,
+        )
+    if publish_at is not None:
+        modeladmin.message_user(
+            request,
+            gettext("“%(title)s” is scheduled to appear at %(time)s.")
+            % {"title": explainer, "time": localize(timezone.localtime(publish_at))},
+            messages.INFO,
+        )
+
+
+# Keyed by action name; the change form's button for a step is named "_<action name>".
+WORKFLOW_STEPS = {
+    "submit_for_review": WorkflowStep(
+        service=explainer_submit_for_review,
+        description=_("Submit selected explainers for review"),
+        done_message=ngettext_lazy(
+            "%(count)d explainer submitted for review.",
+            "%(count)d explainers submitted for review.",
+            "count",
+        ),
+        permission="change",
+    ),
+    "publish": WorkflowStep(
+        service=explainer_publish,
+        description=_("Publish selected explainers"),
+        done_message=ngettext_lazy(
+            "%(count)d explainer published.", "%(count)d explainers published.", "count"
+        ),
+        permission="publish",
+        skip=lambda explainer: explainer.status == Explainer.Status.PUBLISHED,
+        skip_message=_("“%(title)s” is already published."),
+        options=_publish_options,
+        after=_report_publish,
+    ),
+    "unpublish": WorkflowStep(
+        service=explainer_unpublish,
+        description=_("Unpublish selected explainers"),
+        done_message=ngettext_lazy(
+            "%(count)d explainer unpublished.", "%(count)d explainers unpublished.", "count"
+        ),
+        permission="publish",
+        skip=lambda explainer: explainer.status != Explainer.Status.PUBLISHED,
+        skip_message=_("“%(title)s” is not published."),
+    ),
+    "archive": WorkflowStep(
+        service=explainer_archive,
+        description=_("Archive selected explainers"),
+        done_message=ngettext_lazy(
+            "%(count)d explainer archived.", "%(count)d explainers archived.", "count"
+        ),
+        permission="publish",
+        skip=lambda explainer: explainer.status == Explainer.Status.ARCHIVED,
+        skip_message=_("“%(title)s” is already archived."),
+    ),
+    "close_comments": WorkflowStep(
+        service=explainer_comments_set,
+        description=_("Close comments on selected explainers"),
+        done_message=ngettext_lazy(
+            "Comments closed on %(count)d explainer.",
+            "Comments closed on %(count)d explainers.",
+            "count",
+        ),
+        permission="comment_settings",
+        button=False,
+        options=lambda explainer: {"open_comments": False},
+    ),
+    "open_comments": WorkflowStep(
+        service=explainer_comments_set,
+        description=_("Open comments on selected explainers"),
+        done_message=ngettext_lazy(
+            "Comments opened on %(count)d explainer.",
+            "Comments opened on %(count)d explainers.",
+            "count",
+        ),
+        permission="comment_settings",
+        button=False,
+        options=lambda explainer: {"open_comments": True},
+    ),
+}
+
+
+def workflow_action(name):
+    """The changelist action running WORKFLOW_STEPS[name] over the selected explainers."""
+    step = WORKFLOW_STEPS[name]
+
+    def action(modeladmin, request, queryset):
+        modeladmin._run_step_over(request, step, queryset)
+
+    action.__name__ = name
+    return admin.action(description=step.description, permissions=[step.permission])(action)
+
+
 @admin.register(Explainer)
 class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin):
     form = ExplainerAdminForm
@@ -214,7 +348,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             {"fields": ["reading_minutes", "created_at", "modified_at"], "classes": ["collapse"]},
         ),
     ]
-    actions = ["submit_for_review", "publish", "unpublish", "close_comments", "open_comments"]
+    actions = list(WORKFLOW_STEPS)
 
     def get_queryset(self, request):
         # distinct: a topic filter joins topics, which would multiply the key points counted.
@@ -229,6 +363,9 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         if not self.has_publish_permission(request):
             # Moving the publish time of a published explainer is publishing: publishers only.
             readonly.append("publish_at")
+        if not self.has_comment_settings_permission(request):
+            # The form is another door to the comment settings: the service's rule holds here.
+            readonly.append("comments_open")
         return readonly
 
     def has_publish_permission(self, request, obj=None):
@@ -240,9 +377,29 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         )
 
     def has_delete_permission(self, request, obj=None):
+        """Only a never-published draft is deleted; anything else is archived (see
+        `explainer_may_be_deleted`), so the moderation log of its comments is kept."""
+        if obj is not None and not explainer_may_be_deleted(obj):
+            return False
         return not live_for_non_publisher(request, obj) and super().has_delete_permission(
             request, obj
         )
+
+    def get_actions(self, request):
+        # No bulk delete: "Archive" is the bulk way off the site; a draft is deleted on its page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The History page, each entry put into the reader's language and time zone."""
+        response = super().history_view(request, object_id, extra_context)
+        page = getattr(response, "context_data", {}).get("action_list")
+        if page is not None:  # None: a redirect (no such explainer)
+            page.object_list = list(page.object_list)
+            for entry in page.object_list:
+                entry.history_message = explainer_history_message(entry)
+        return response
 
     def view_on_site(self, obj):
         # The reader page itself (staff see drafts there as a preview). contenttypes' shortcut
@@ -293,10 +450,13 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Signals refresh the search document part by part; once more with everything saved.
+        # The one refresh of derived data (search document, reading time), with every part saved.
         form.instance.refresh_derived()
 
     # Workflow: the same services behind the actions and the change form's buttons -----------
+
+    def has_comment_settings_permission(self, request, obj=None):
+        return request.user.has_perm(COMMENT_SETTINGS_PERMISSION)
 
     def _refused(self, request, explainer, exc):
         if isinstance(exc, ValidationError):
@@ -309,136 +469,32 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             messages.ERROR,
         )
 
-    def _submit_one(self, request, explainer) -> bool:
+    def _run_step(self, request, step, explainer) -> bool:
+        """Run one workflow step on one explainer; refusals become messages."""
+        if step.skip is not None and step.skip(explainer):
+            self.message_user(request, step.skip_message % {"title": explainer}, messages.INFO)
+            return False
+        options = step.options(explainer)
         try:
-            explainer_submit_for_review(explainer=explainer, actor=request.user)
+            result = step.service(explainer=explainer, actor=request.user, **options)
         except (ValidationError, PermissionDenied) as exc:
             self._refused(request, explainer, exc)
             return False
+        if step.after is not None:
+            step.after(self, request, explainer, result, **options)
         return True
 
-    def _publish_one(self, request, explainer) -> bool:
-        """Publish now, or at the explainer's publish time when that is still to come."""
-        if explainer.status == Explainer.Status.PUBLISHED:
-            self.message_user(
-                request,
-                gettext("“%(title)s” is already published.") % {"title": explainer},
-                messages.INFO,
-            )
-            return False
-        scheduled_for = explainer.publish_at
-        if scheduled_for is not None and scheduled_for <= timezone.now():
-            scheduled_for = None  # a past time would backdate it: publish now instead
-        try:
-            warnings = explainer_publish(
-                explainer=explainer, actor=request.user, publish_at=scheduled_for
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            self._refused(request, explainer, exc)
-            return False
-        for warning in warnings:
-            self.message_user(
-                request,
-                gettext("“%(title)s”: %(warning)s") % {"title": explainer, "warning": warning},
-                messages.WARNING,
-            )
-        if scheduled_for is not None:
-            self.message_user(
-                request,
-                gettext("“%(title)s” is scheduled to appear at %(time)s.")
-                % {"title": explainer, "time": localize(timezone.localtime(scheduled_for))},
-                messages.INFO,
-            )
-        return True
-
-    def _unpublish_one(self, request, explainer) -> bool:
-        if explainer.status != Explainer.Status.PUBLISHED:
-            self.message_user(
-                request,
-                gettext("“%(title)s” is not published.") % {"title": explainer},
-                messages.INFO,
-            )
-            return False
-        try:
-            explainer_unpublish(explainer=explainer, actor=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            self._refused(request, explainer, exc)
-            return False
-        return True
-
-    @admin.action(description=_("Submit selected explainers for review"), permissions=["change"])
-    def submit_for_review(self, request, queryset):
-        done = sum(self._submit_one(request, explainer) for explainer in queryset)
+    def _run_step_over(self, request, step, queryset) -> None:
+        done = sum(self._run_step(request, step, explainer) for explainer in queryset)
         if done:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d explainer submitted for review.",
-                    "%(count)d explainers submitted for review.",
-                    done,
-                )
-                % {"count": done},
-                messages.SUCCESS,
-            )
+            self.message_user(request, step.done_message % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description=_("Publish selected explainers"), permissions=["publish"])
-    def publish(self, request, queryset):
-        done = sum(self._publish_one(request, explainer) for explainer in queryset)
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d explainer published.", "%(count)d explainers published.", done)
-                % {"count": done},
-                messages.SUCCESS,
-            )
-
-    @admin.action(description=_("Unpublish selected explainers"), permissions=["publish"])
-    def unpublish(self, request, queryset):
-        done = sum(self._unpublish_one(request, explainer) for explainer in queryset)
-        if done:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d explainer unpublished.", "%(count)d explainers unpublished.", done
-                )
-                % {"count": done},
-                messages.SUCCESS,
-            )
-
-    def _set_comments(self, request, queryset, *, open_comments: bool):
-        done = 0
-        for explainer in queryset:
-            try:
-                explainer_comments_set(
-                    explainer=explainer, actor=request.user, open_comments=open_comments
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                self._refused(request, explainer, exc)
-            else:
-                done += 1
-        if done:
-            message = (
-                ngettext("Comments opened on %(count)d explainer.",
-                         "Comments opened on %(count)d explainers.", done)
-                if open_comments
-                else ngettext("Comments closed on %(count)d explainer.",
-                              "Comments closed on %(count)d explainers.", done)
-            )  # fmt: skip
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-
-    @admin.action(description=_("Close comments on selected explainers"), permissions=["change"])
-    def close_comments(self, request, queryset):
-        self._set_comments(request, queryset, open_comments=False)
-
-    @admin.action(description=_("Open comments on selected explainers"), permissions=["change"])
-    def open_comments(self, request, queryset):
-        self._set_comments(request, queryset, open_comments=True)
-
-    WORKFLOW_BUTTONS = {
-        "_submit_for_review": _submit_one,
-        "_publish": _publish_one,
-        "_unpublish": _unpublish_one,
-    }
+    submit_for_review = workflow_action("submit_for_review")
+    publish = workflow_action("publish")
+    unpublish = workflow_action("unpublish")
+    archive = workflow_action("archive")
+    close_comments = workflow_action("close_comments")
+    open_comments = workflow_action("open_comments")
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = self.has_publish_permission(request)
@@ -447,7 +503,11 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     def _workflow_response(self, request, obj):
         """After "Save and publish" (etc.): the explainer is saved; now run the service."""
         step = next(
-            (self.WORKFLOW_BUTTONS[name] for name in self.WORKFLOW_BUTTONS if name in request.POST),
+            (
+                step
+                for name, step in WORKFLOW_STEPS.items()
+                if step.button and f"_{name}" in request.POST
+            ),
             None,
         )
         if step is None:
@@ -457,7 +517,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             gettext("The explainer “%(title)s” was saved.") % {"title": obj},
             messages.SUCCESS,
         )
-        step(self, request, obj)
+        self._run_step(request, step, obj)
         url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
             args=[obj.pk],
@@ -505,6 +565,10 @@ class SourceArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(explainer_count=Count("explainer_links"))
+
+    def save_model(self, request, obj, form, change):
+        # The service saves it and refreshes the search document of every explainer citing it.
+        source_article_save(source=obj)
 
     @admin.display(description=_("explainers"), ordering="explainer_count")
     def explainer_count(self, obj):

@@ -9,7 +9,11 @@ class ExplainersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals
+        from readers import privacy as reader_privacy
+
+        from . import privacy, signals
 
         # After the sites app made its default record (it migrates first in INSTALLED_APPS).
         post_migrate.connect(signals.site_follows_site_url, sender=self)
+        # An account named in a byline is kept until an editor moves the byline.
+        reader_privacy.register("explainers", keeper=privacy.byline_keeper)

@@ -10,7 +10,7 @@ import itertools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import markdown_to_html
+from readers.models import public_name
 
 
 def unique_slug(instance, source: str, *, fallback: str) -> str:
@@ -35,12 +36,62 @@ def unique_slug(instance, source: str, *, fallback: str) -> str:
     return next(candidate for candidate in candidates if candidate not in taken)
 
 
+SLUG_ATTEMPTS = 5
+
+
+def save_with_unique_slug(instance, save, source: str, *, fallback: str) -> None:
+    """Run `save()` for `instance`, choosing its slug from `source` when it has none.
+
+    `unique_slug` checks, then the row is inserted: two saves of the same title at once can
+    both pick the same slug, and the second insert fails on the unique constraint. For a new
+    row whose slug we chose, that clash is retried with a fresh slug (in a savepoint, so the
+    caller's transaction survives); any other IntegrityError, or a slug the editor typed,
+    is raised as before.
+    """
+    if instance.slug:
+        save()
+        return
+    for attempt in range(1, SLUG_ATTEMPTS + 1):
+        instance.slug = unique_slug(instance, source, fallback=fallback)
+        if not instance._state.adding:
+            save()
+            return
+        try:
+            with transaction.atomic():
+                save()
+            return
+        except IntegrityError:
+            clash = type(instance).objects.filter(slug=instance.slug).exists()
+            instance.slug = ""
+            if not clash or attempt == SLUG_ATTEMPTS:
+                raise
+
+
+class EditorTextMixin:
+    """Editor text gets the same control-character rule as reader text (core.text.clean_text).
+
+    NUL cannot be stored by PostgreSQL, and control or bidi characters break feeds and
+    disguise text. Cleaned in clean() (the service path: full_clean, then save) and again in
+    save() (anything that saves without validating). Newlines and tabs are kept.
+    """
+
+    editor_text_fields: tuple[str, ...] = ()
+
+    def clean_editor_text(self) -> None:
+        for name in self.editor_text_fields:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, text.clean_text(value))
+
+
 class Language(models.TextChoices):
     JAPANESE = "ja", _("Japanese")
     ENGLISH = "en", _("English")
 
 
-class Topic(models.Model):
+class Topic(EditorTextMixin, models.Model):
+    editor_text_fields = ("name", "description")
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(
         _("slug"),
@@ -59,16 +110,26 @@ class Topic(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(self, self.name, fallback="topic")
-        super().save(*args, **kwargs)
+        self.clean_editor_text()
+        save_with_unique_slug(
+            self, lambda: super(Topic, self).save(*args, **kwargs), self.name, fallback="topic"
+        )
 
     def get_absolute_url(self):
         return reverse("explainers:topic", kwargs={"slug": self.slug})
 
+    def clean(self):
+        self.clean_editor_text()
 
-class SourceArticle(models.Model):
-    """The news article an explainer explains. One source can back several explainers."""
+
+class SourceArticle(EditorTextMixin, models.Model):
+    """The news article an explainer explains. One source can back several explainers.
+
+    Its title is part of the search document of every explainer citing it: save a change
+    through `explainers.services.source_article_save`, which refreshes them.
+    """
+
+    editor_text_fields = ("title", "publisher", "author")
 
     title = models.CharField(_("title"), max_length=300)
     url = models.URLField(
@@ -94,8 +155,15 @@ class SourceArticle(models.Model):
     def __str__(self):
         return f"{self.title} ({self.publisher})"
 
+    def save(self, *args, **kwargs):
+        self.clean_editor_text()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("explainers:source", kwargs={"pk": self.pk})
+
+    def clean(self):
+        self.clean_editor_text()
 
 
 class ExplainerQuerySet(models.QuerySet):
@@ -107,6 +175,10 @@ class ExplainerQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         return self.filter(status=Explainer.Status.PUBLISHED, publish_at__lte=now)
+
+    def with_last_updated(self):
+        """Annotate `last_updated_at`: `Explainer.last_updated` in SQL, for ordering."""
+        return self.annotate(last_updated_at=last_updated_of())
 
     def search(self, query: str):
         """Explainers whose search document contains every term of the query.
@@ -174,7 +246,9 @@ class ExplainerQuerySet(models.QuerySet):
         )
 
 
-class Explainer(models.Model):
+class Explainer(EditorTextMixin, models.Model):
+    editor_text_fields = ("title", "introduction", "summary")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("In review")
@@ -272,15 +346,20 @@ class Explainer(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(self, self.title, fallback="explainer")
+        self.clean_editor_text()
         self.search_title = text.fold(self.title)
-        super().save(*args, **kwargs)
+        save_with_unique_slug(
+            self,
+            lambda: super(Explainer, self).save(*args, **kwargs),
+            self.title,
+            fallback="explainer",
+        )
 
     def get_absolute_url(self):
         return reverse("explainers:detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        self.clean_editor_text()
         if self.status == self.Status.PUBLISHED and not self.publish_at:
             raise ValidationError({"publish_at": _("A published explainer needs a publish time.")})
 
@@ -293,18 +372,45 @@ class Explainer(models.Model):
         )
 
     @property
+    def first_published(self):
+        """The first moment readers could see the explainer, or None if they never could.
+
+        The one rule for "published" dates (the page, JSON-LD datePublished, feeds, comment
+        auto-close). `first_published_at` is stored only once the explainer has really been
+        visible (never a future time); a scheduled explainer whose time has come has not been
+        written to since, so until then its publish time is its first publication.
+        """
+        if self.first_published_at is not None:
+            return self.first_published_at
+        return self.publish_at if self.is_published else None
+
+    @property
     def updated_at(self):
-        """The time readers see as "updated": only after a significant update."""
+        """The time readers see as "Updated": only after a significant update."""
         return self.significant_update_at
 
     @property
-    def lastmod(self):
-        return self.significant_update_at or self.first_published_at or self.publish_at
+    def last_updated(self):
+        """The one "last updated" rule: the last significant update, else first publication.
+
+        Used by the sitemap (lastmod), feeds (updated, ordering) and JSON-LD (dateModified).
+        `last_updated_of()` below is the same rule in SQL: for a published explainer
+        `first_published` is `first_published_at or publish_at`, which is what it coalesces.
+        A republished explainer keeps its first publication time: republishing is not an
+        update readers need to be told about; a significant correction is.
+        """
+        return self.significant_update_at or self.first_published or self.publish_at
+
+    @property
+    def byline_name(self) -> str:
+        """The byline as readers see it (`readers.public_name`: never a login), or ""."""
+        return public_name(self.byline) if self.byline_id else ""
 
     def refresh_derived(self, save: bool = True):
         """Rebuild the search document and reading time from the explainer and its parts.
 
-        Called after the parts change (admin save, services, demo loader, part signals).
+        Called once, explicitly, by whoever saved the explainer or its parts: the admin's
+        save_related, the services, the demo loader (no signals: one save, one refresh).
         """
         key_points = list(self.key_points.values_list("text", flat=True))
         sections = list(self.sections.values_list("heading", "body_html"))
@@ -333,6 +439,16 @@ class Explainer(models.Model):
                 search_document=self.search_document,
                 reading_minutes=self.reading_minutes,
             )
+
+
+def last_updated_of(prefix: str = ""):
+    """`Explainer.last_updated` in SQL, for ordering and aggregates over published rows.
+
+    `prefix` reads it through a relation, e.g. `Max(last_updated_of("explainers__"))`.
+    """
+    return models.functions.Coalesce(
+        f"{prefix}significant_update_at", f"{prefix}first_published_at", f"{prefix}publish_at"
+    )
 
 
 class ExplainerSource(models.Model):
@@ -364,7 +480,9 @@ class ExplainerSource(models.Model):
         return f"{self.explainer} ← {self.source}"
 
 
-class KeyPoint(models.Model):
+class KeyPoint(EditorTextMixin, models.Model):
+    editor_text_fields = ("text",)
+
     explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="key_points")
     text = models.CharField(_("key point"), max_length=500, help_text=_("One short statement."))
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
@@ -382,8 +500,17 @@ class KeyPoint(models.Model):
     def __str__(self):
         return self.text
 
+    def save(self, *args, **kwargs):
+        self.clean_editor_text()
+        super().save(*args, **kwargs)
 
-class DetailSection(models.Model):
+    def clean(self):
+        self.clean_editor_text()
+
+
+class DetailSection(EditorTextMixin, models.Model):
+    editor_text_fields = ("heading", "body", "figure_alt", "figure_caption", "figure_credit")
+
     explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="sections")
     heading = models.CharField(_("heading"), max_length=200)
     body = models.TextField(
@@ -422,6 +549,7 @@ class DetailSection(models.Model):
         return self.heading
 
     def save(self, *args, **kwargs):
+        self.clean_editor_text()
         self.body_html = markdown_to_html(self.body)
         super().save(*args, **kwargs)
 
@@ -431,13 +559,16 @@ class DetailSection(models.Model):
         return f"section-{self.pk}"
 
     def clean(self):
+        self.clean_editor_text()
         if self.figure_image and not self.figure_alt.strip():
             raise ValidationError(
                 {"figure_alt": _("Describe the image for readers who cannot see it.")}
             )
 
 
-class Correction(models.Model):
+class Correction(EditorTextMixin, models.Model):
+    editor_text_fields = ("note",)
+
     class Kind(models.TextChoices):
         CORRECTION = "correction", _("Correction")
         CLARIFICATION = "clarification", _("Clarification")
@@ -471,5 +602,12 @@ class Correction(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.explainer}"
 
+    def save(self, *args, **kwargs):
+        self.clean_editor_text()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return f"{self.explainer.get_absolute_url()}#correction-{self.pk}"
+
+    def clean(self):
+        self.clean_editor_text()

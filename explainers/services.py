@@ -5,14 +5,17 @@ and records the change in the explainer's history (the admin's LogEntry), so "wh
 what, when" is visible on the admin's History page whatever door the change came through.
 """
 
+import datetime
+import json
+
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Correction, Explainer
+from .models import Correction, Explainer, SourceArticle
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
 # Editors and moderators hold it (explainers.0003); contributors do not, so the comment
@@ -20,15 +23,26 @@ PUBLISH_PERMISSION = "explainers.publish_explainer"
 COMMENT_SETTINGS_PERMISSION = "explainers.change_comment_settings"
 
 
-def explainer_history_add(*, actor, explainer: Explainer, message: str) -> None:
-    """Record a change in the explainer's history (the admin's History page)."""
+def explainer_history_add(*, actor, explainer: Explainer, event: str, **data) -> None:
+    """Record what happened in the explainer's history (the admin's History page).
+
+    Stored language-neutral, as `[{"kaisetsu": {"event": ..., **data}}]` (times as UTC ISO
+    strings), and put into words only when read, in the reader's language and time zone
+    (`explainer_history_message`; the events are `HISTORY_SENTENCES` at the end of this file).
+    """
+    if event not in HISTORY_SENTENCES:
+        raise ValueError(f"Unknown explainer history event: {event!r}")
     if actor is None or not actor.pk:
         return
+    data = {
+        key: value.isoformat() if isinstance(value, datetime.datetime) else value
+        for key, value in data.items()
+    }
     LogEntry.objects.log_actions(
         user_id=actor.pk,
         queryset=[explainer],
         action_flag=CHANGE,
-        change_message=message,
+        change_message=json.dumps([{"kaisetsu": {"event": event, **data}}]),
         single_object=True,
     )
 
@@ -67,7 +81,7 @@ def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.REVIEW
         explainer.full_clean()
         explainer.save(update_fields=["status", "modified_at"])
-        explainer_history_add(actor=actor, explainer=explainer, message=_("Submitted for review."))
+        explainer_history_add(actor=actor, explainer=explainer, event="submitted")
     return explainer
 
 
@@ -85,33 +99,58 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
         if problems:
             raise ValidationError(problems)
         now = timezone.now()
+        # Read before the publish time moves: a scheduled explainer whose time has come was
+        # seen from then on, though nothing wrote first_published_at.
+        first_published = explainer.first_published
         explainer.status = Explainer.Status.PUBLISHED
         explainer.publish_at = publish_at or now
-        if explainer.first_published_at is None:
-            explainer.first_published_at = explainer.publish_at
+        if first_published is None and explainer.publish_at <= now:
+            first_published = explainer.publish_at
+        # A future time is only a schedule: first_published_at is never set ahead of time
+        # (Explainer.first_published covers the scheduled one once its time comes).
+        explainer.first_published_at = first_published
         explainer.full_clean()
         explainer.save(update_fields=["status", "publish_at", "first_published_at", "modified_at"])
-        explainer.refresh_derived()
         if explainer.publish_at <= now:
-            message = _("Published now.")
+            explainer_history_add(actor=actor, explainer=explainer, event="published")
         else:
-            message = _("Published at %(time)s.") % {"time": explainer.publish_at.isoformat()}
-        explainer_history_add(actor=actor, explainer=explainer, message=message)
+            explainer_history_add(
+                actor=actor, explainer=explainer, event="scheduled", at=explainer.publish_at
+            )
     warning = key_point_warning(explainer.key_points.count())
     return [warning] if warning else []
 
 
 def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
-    """Take an explainer off the site (back to draft). Its first-published time is kept."""
+    """Take an explainer off the site (back to draft).
+
+    Its first-published time is kept if readers ever saw it (a scheduled explainer whose
+    time had come gets it recorded now); one unpublished before its time never was.
+    """
     if actor is not None and not actor.has_perm(PUBLISH_PERMISSION):
         raise PermissionDenied(_("You may not unpublish explainers."))
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        explainer.first_published_at = explainer.first_published
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
-        explainer.save(update_fields=["status", "modified_at"])
-        explainer_history_add(actor=actor, explainer=explainer, message=_("Unpublished."))
+        explainer.save(update_fields=["status", "first_published_at", "modified_at"])
+        explainer_history_add(actor=actor, explainer=explainer, event="unpublished")
     return explainer
+
+
+def source_article_save(*, source: SourceArticle) -> SourceArticle:
+    """Validate and save a source article, then refresh the explainers that cite it.
+
+    A source's title is part of their search document, so a rename must reach them; this is
+    the one explicit refresh (no signals). The admin and the demo loader save sources here.
+    """
+    with transaction.atomic():
+        source.full_clean()
+        source.save()
+        for explainer in Explainer.objects.filter(source_links__source=source).distinct():
+            explainer.refresh_derived()
+    return source
 
 
 def correction_add(
@@ -151,12 +190,8 @@ def correction_add(
                 significant_update_at=correction.created_at
             )
             explainer.significant_update_at = correction.created_at
-        template = _("Added significant %(kind)s.") if significant else _("Added silent %(kind)s.")
-        # The kind's display name, lower-cased to sit inside the sentence ("update").
-        kind_name = str(correction.get_kind_display()).lower()
-        explainer_history_add(
-            actor=actor, explainer=explainer, message=template % {"kind": kind_name}
-        )
+        event = "significant_correction" if significant else "silent_correction"
+        explainer_history_add(actor=actor, explainer=explainer, event=event, kind=correction.kind)
     return correction
 
 
@@ -174,6 +209,85 @@ def explainer_comments_set(*, explainer: Explainer, actor, open_comments: bool) 
         explainer.comments_open = open_comments
         explainer.full_clean()
         explainer.save(update_fields=["comments_open", "modified_at"])
-        message = "Opened comments." if open_comments else "Closed comments."
-        explainer_history_add(actor=actor, explainer=explainer, message=message)
+        event = "comments_opened" if open_comments else "comments_closed"
+        explainer_history_add(actor=actor, explainer=explainer, event=event)
     return explainer
+
+
+def explainer_archive(*, explainer: Explainer, actor) -> Explainer:
+    """Take an explainer off the site for good, keeping it (and so its readers' comments,
+    the moderation log). Archiving, not deleting, is how anything ever published goes away.
+
+    Needs the publish permission; `Explainer.objects.published()` leaves archived explainers
+    out, and publishing one again brings it back.
+    """
+    if actor is not None and not actor.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied(_("You may not archive explainers."))
+    with transaction.atomic():
+        explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        if explainer.status == Explainer.Status.ARCHIVED:
+            raise ValidationError(_("This explainer is already archived."))
+        # A scheduled time that had come is when readers first saw it: keep it once the
+        # status no longer says so (as unpublishing does).
+        explainer.first_published_at = explainer.first_published
+        explainer.status = Explainer.Status.ARCHIVED
+        explainer.full_clean()
+        explainer.save(update_fields=["status", "first_published_at", "modified_at"])
+        explainer_history_add(actor=actor, explainer=explainer, event="archived")
+    return explainer
+
+
+def explainer_may_be_deleted(explainer: Explainer) -> bool:
+    """Only a draft that was never published may be deleted; anything else is archived.
+
+    A published explainer may have readers' comments, which protect it (they are the
+    moderation log). This layer cannot look at comments (they live above it) and need not:
+    an explainer that was never published has none.
+    """
+    return explainer.status == Explainer.Status.DRAFT and explainer.first_published_at is None
+
+
+def _history_time(value: str) -> str:
+    """A stored UTC ISO time in the site's time zone and the reader's date format."""
+    moment = timezone.localtime(datetime.datetime.fromisoformat(value))
+    return formats.date_format(moment, "DATETIME_FORMAT")
+
+
+def _history_kind(kind: str) -> str:
+    """A correction kind's name, lower-cased to sit inside a sentence ("update")."""
+    try:
+        return str(Correction.Kind(kind).label).lower()
+    except ValueError:  # a kind since retired: its code is still better than nothing
+        return kind
+
+
+# What each history event says, put into words when it is read (in the reader's language).
+HISTORY_SENTENCES = {
+    "submitted": lambda data: _("Submitted for review."),
+    "published": lambda data: _("Published now."),
+    "scheduled": lambda data: _("Published at %(time)s.") % {"time": _history_time(data["at"])},
+    "unpublished": lambda data: _("Unpublished."),
+    "archived": lambda data: _("Archived."),
+    "significant_correction": lambda data: (
+        _("Added significant %(kind)s.") % {"kind": _history_kind(data["kind"])}
+    ),
+    "silent_correction": lambda data: (
+        _("Added silent %(kind)s.") % {"kind": _history_kind(data["kind"])}
+    ),
+    "comments_closed": lambda data: _("Closed comments."),
+    "comments_opened": lambda data: _("Opened comments."),
+}
+
+
+def explainer_history_message(entry: LogEntry) -> str:
+    """One entry of an explainer's history, in the active language and time zone.
+
+    Entries from `explainer_history_add` are put into words here; Django's own (form edits)
+    and entries stored as plain text before are shown as Django shows them.
+    """
+    try:
+        (stored,) = json.loads(entry.change_message)
+        record = stored["kaisetsu"]
+        return str(HISTORY_SENTENCES[record["event"]](record))
+    except (ValueError, TypeError, LookupError):
+        return entry.get_change_message()

@@ -1,16 +1,20 @@
 """RSS and Atom feeds: latest explainers, per topic, and the corrections log.
 
 Tiny classes on Django's syndication framework. Every item starts from
-`Explainer.objects.published()`. Feeds are ordered by the last significant update, else the
-publish time, so a significant correction brings an explainer back to the top of readers'
-feeds while a silent fix does not. Links are absolute on SITE_URL (not the Sites framework's
-domain), and nothing private (emails, logins) is ever put in a feed.
+`Explainer.objects.published()`. Feeds are ordered by `Explainer.last_updated` (the last
+significant update, else first publication), so a significant correction brings an explainer
+back to the top of readers' feeds while a silent fix does not. Links are absolute on SITE_URL
+(not the Sites framework's domain), and nothing private (emails, logins) is ever put in a
+feed: authors are `readers.public_name()`.
+
+Every piece of editor text goes through `core.text.clean_text` on its way out (`plain()`):
+the models clean it on save, but a row stored before that (or written with .update()) with
+a control character would make Django's feed writer raise and the whole feed answer 500.
 """
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.urls import reverse
@@ -18,9 +22,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.text import clean_text as plain
 from explainers.models import Correction, Explainer, KeyPoint, Topic
 
-from .seo import absolute_url, byline_name
+from .seo import absolute_url
 
 FEED_LENGTH = 20
 
@@ -29,12 +34,13 @@ def feed_explainers():
     """Published explainers, most recently published or significantly updated first."""
     return (
         Explainer.objects.published()
-        .select_related("byline")
+        # The profile too: public_name() reads its display name.
+        .select_related("byline__reader_profile")
         .prefetch_related(
             "topics", Prefetch("key_points", queryset=KeyPoint.objects.order_by("position"))
         )
-        .annotate(feed_time=Coalesce("significant_update_at", "publish_at"))
-        .order_by("-feed_time", "-pk")
+        .with_last_updated()
+        .order_by("-last_updated_at", "-pk")
     )
 
 
@@ -56,28 +62,32 @@ class LatestExplainersFeed(Feed):
         return feed_explainers()[:FEED_LENGTH]
 
     def item_title(self, item):
-        return item.title
+        return plain(item.title)
 
     def item_description(self, item):
         # Plain editor text, escaped here (paragraphs kept, as on the page); the feed writer
         # escapes the HTML once more for XML. Key points are an ordered list, as on the page.
-        points = format_html_join("", "<li>{}</li>", ((p.text,) for p in item.key_points.all()))
-        return format_html("{}<ol>{}</ol>", linebreaks(item.summary, autoescape=True), points)
+        points = format_html_join(
+            "", "<li>{}</li>", ((plain(p.text),) for p in item.key_points.all())
+        )
+        summary = linebreaks(plain(item.summary), autoescape=True)
+        return format_html("{}<ol>{}</ol>", summary, points)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
 
     def item_pubdate(self, item):
-        return item.publish_at
+        return item.first_published
 
     def item_updateddate(self, item):
-        return item.significant_update_at or item.publish_at
+        return item.last_updated
 
     def item_author_name(self, item):
-        return byline_name(item) or None
+        # readers.public_name(): a login name never reaches a feed.
+        return plain(item.byline_name) or None
 
     def item_categories(self, item):
-        return [topic.name for topic in item.topics.all()]
+        return [plain(topic.name) for topic in item.topics.all()]
 
 
 class LatestExplainersAtomFeed(LatestExplainersFeed):
@@ -95,7 +105,7 @@ class TopicExplainersFeed(LatestExplainersFeed):
         return get_object_or_404(Topic, slug=slug)
 
     def title(self, obj):
-        return _("%(site)s: %(topic)s") % {"site": settings.SITE_NAME, "topic": obj.name}
+        return _("%(site)s: %(topic)s") % {"site": settings.SITE_NAME, "topic": plain(obj.name)}
 
     def description(self, obj):
         # RSS readers render the channel description as HTML, like the items' descriptions:
@@ -103,7 +113,9 @@ class TopicExplainersFeed(LatestExplainersFeed):
         return escape(self.subtitle_text(obj))
 
     def subtitle_text(self, obj):
-        return _("New and significantly updated explainers about %(topic)s.") % {"topic": obj.name}
+        return _("New and significantly updated explainers about %(topic)s.") % {
+            "topic": plain(obj.name)
+        }
 
     def link(self, obj):
         return absolute_url(obj.get_absolute_url())
@@ -152,11 +164,11 @@ class CorrectionsFeed(Feed):
     def item_title(self, item):
         return _("%(kind)s: %(title)s") % {
             "kind": item.get_kind_display(),
-            "title": item.explainer.title,
+            "title": plain(item.explainer.title),
         }
 
     def item_description(self, item):
-        return format_html("<p>{}</p>", item.note)
+        return format_html("<p>{}</p>", plain(item.note))
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())

@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 
 from core import text as text_rules
 from explainers.models import Explainer
+from readers.models import NEWSROOM_NAME
 
 DESCRIPTION_LENGTH = 160
 OG_LOCALES = {"ja": "ja_JP", "en": "en_US"}
@@ -51,20 +52,13 @@ def meta_description(explainer: Explainer, length: int = DESCRIPTION_LENGTH) -> 
     return excerpt(explainer.introduction, length)
 
 
-def byline_name(explainer: Explainer) -> str:
-    """The name shown as author: the editor's full name, never their login or email."""
-    if explainer.byline_id and explainer.byline:
-        return explainer.byline.get_full_name().strip()
-    return ""
-
-
-def published_time(explainer: Explainer):
-    return explainer.first_published_at or explainer.publish_at
-
-
-def modified_time(explainer: Explainer):
-    """Only a significant update moves the modified time; silent fixes do not."""
-    return explainer.significant_update_at or published_time(explainer)
+def _author(explainer: Explainer) -> dict:
+    name = explainer.byline_name  # readers.public_name(): never a login
+    # Without a named editor (no byline, or staff with no public name) the newsroom itself is
+    # the author.
+    if not name or name == str(NEWSROOM_NAME):
+        return _publisher()
+    return {"@type": "Person", "name": name}
 
 
 def figure_url(explainer: Explainer) -> str:
@@ -98,7 +92,6 @@ def news_article(explainer: Explainer) -> dict:
     """schema.org NewsArticle for one explainer, citing its sources in order (`isBasedOn`)
     and listing its public corrections log (`correction`)."""
     canonical = absolute_url(explainer.get_absolute_url())
-    name = byline_name(explainer)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -107,10 +100,9 @@ def news_article(explainer: Explainer) -> dict:
         "inLanguage": explainer.language,
         "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
-        "datePublished": iso(published_time(explainer)),
-        "dateModified": iso(modified_time(explainer)),
-        # Without a named editor the newsroom itself is the author.
-        "author": {"@type": "Person", "name": name} if name else _publisher(),
+        "datePublished": iso(explainer.first_published),
+        "dateModified": iso(explainer.last_updated),
+        "author": _author(explainer),
         "publisher": _publisher(),
         "isBasedOn": [_source_item(link.source) for link in explainer.source_links.all()],
     }
@@ -149,9 +141,9 @@ def explainer_meta(explainer: Explainer) -> dict:
         "title": explainer.title,
         "site_name": settings.SITE_NAME,
         "og_locale": OG_LOCALES.get(explainer.language, "en_US"),
-        "published_time": iso(published_time(explainer)),
-        "modified_time": iso(modified_time(explainer)),
-        "author": byline_name(explainer),
+        "published_time": iso(explainer.first_published),
+        "modified_time": iso(explainer.last_updated),
+        "author": explainer.byline_name,
         "tags": [topic.name for topic in explainer.topics.all()],
         "image": image,
         "twitter_card": "summary_large_image" if image else "summary",

@@ -2,7 +2,8 @@
 
 Everything starts from `Explainer.objects.published()`, so drafts and scheduled explainers
 (and topics or sources with only those) are left out. Addresses are on SITE_URL rather than
-the Sites framework's domain, like canonical links and feeds.
+the Sites framework's domain, like canonical links and feeds. Every lastmod is
+`Explainer.last_updated` (or its SQL twin `last_updated_of`), as in feeds and JSON-LD.
 """
 
 from urllib.parse import urlsplit
@@ -10,17 +11,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
-from django.db.models.functions import Coalesce
 
-from explainers.models import Explainer, SourceArticle, Topic
-
-
-def lastmod_of(prefix: str = ""):
-    """An explainer's lastmod in SQL (as Explainer.lastmod): last significant update, else
-    first publication. `prefix` reads it through a relation, e.g. "explainers__"."""
-    return Coalesce(
-        f"{prefix}significant_update_at", f"{prefix}first_published_at", f"{prefix}publish_at"
-    )
+from explainers.models import Explainer, SourceArticle, Topic, last_updated_of
 
 
 class SiteUrlSitemap(Sitemap):
@@ -39,7 +31,7 @@ class ExplainerSitemap(SiteUrlSitemap):
         return Explainer.objects.published().order_by("-publish_at", "-pk")
 
     def lastmod(self, item):
-        return item.lastmod
+        return item.last_updated
 
 
 class TopicSitemap(SiteUrlSitemap):
@@ -47,7 +39,7 @@ class TopicSitemap(SiteUrlSitemap):
         # Filtering and annotating through the same relation: only published explainers count.
         return (
             Topic.objects.filter(explainers__in=Explainer.objects.published())
-            .annotate(last_explainer_at=Max(lastmod_of("explainers__")))
+            .annotate(last_explainer_at=Max(last_updated_of("explainers__")))
             .order_by("slug")
         )
 
@@ -59,7 +51,7 @@ class SourceSitemap(SiteUrlSitemap):
     def items(self):
         return (
             SourceArticle.objects.filter(explainers__in=Explainer.objects.published())
-            .annotate(last_explainer_at=Max(lastmod_of("explainers__")))
+            .annotate(last_explainer_at=Max(last_updated_of("explainers__")))
             .order_by("pk")
         )
 

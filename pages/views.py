@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from comments import services as comment_services
+from comments.submission import closed_reason
 from comments.threads import thread_page, with_comment_counts
 from core.text import clean_text
 from explainers.models import (
@@ -92,7 +92,7 @@ class ExplainerDetailView(StaffPreviewMixin, DetailView):
         return (
             super()
             .get_queryset()
-            .select_related("byline")
+            .select_related("byline__reader_profile")  # public_name() reads it
             .prefetch_related(
                 "topics",
                 Prefetch("key_points", queryset=KeyPoint.objects.order_by("position")),
@@ -114,7 +114,7 @@ class ExplainerDetailView(StaffPreviewMixin, DetailView):
             further_sources=[link.source for link in source_links[1:]],
             related_explainers=related,
             thread=thread_page(explainer=explainer, page_number=self.request.GET.get("cpage", 1)),
-            comments_closed=comment_services.closed_reason(explainer) or "",
+            comments_closed=closed_reason(explainer) or "",
             **kwargs,
         )
 

@@ -8,6 +8,8 @@ language, for someone else's account.
 """
 
 import logging
+import smtplib
+import socket
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
@@ -33,6 +35,10 @@ def recipient_language(*, email: str, user=None) -> str | None:
 
 logger = logging.getLogger(__name__)
 
+# What a mail server that is down, slow or refusing raises (socket.timeout is an OSError
+# since Python 3.10; named for the reader). Anything else is a bug and is raised.
+MAIL_TRANSPORT_ERRORS = (smtplib.SMTPException, ConnectionError, socket.timeout, OSError)
+
 
 class ReaderAccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
@@ -50,7 +56,7 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         try:
             with translation.override(language or translation.get_language()):
                 super().send_mail(template_prefix, email, context)
-        except Exception:
+        except MAIL_TRANSPORT_ERRORS:
             logger.exception("Could not send the %s email", template_prefix)
             request = getattr(self, "request", None)
             if request is not None:
@@ -61,3 +67,8 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
                         "please ask for the email again in a few minutes."
                     ),
                 )
+        except Exception:
+            # A missing or broken template, or a bug: not the mail server's fault, and
+            # nothing the reader can fix by asking again. It must reach the 500 alert.
+            logger.exception("The %s email could not be written", template_prefix)
+            raise

@@ -55,7 +55,11 @@ class SourceArticleFactory(factory.django.DjangoModelFactory):
 
 
 class ExplainerFactory(factory.django.DjangoModelFactory):
-    """An explainer; pass key_points=N, sections=N, sources=N to give it parts."""
+    """An explainer; pass key_points=N, sections=N, sources=N to give it parts.
+
+    Like the admin and the services, it refreshes the derived data (search document,
+    reading time) once, after every part is saved.
+    """
 
     class Meta:
         model = Explainer
@@ -77,22 +81,36 @@ class ExplainerFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def key_points(obj, create, extracted, **kwargs):
         for position in range(1, (extracted or 0) + 1):
-            KeyPointFactory(explainer=obj, position=position)
+            KeyPointFactory(explainer=obj, position=position, refresh=False)
 
     @factory.post_generation
     def sections(obj, create, extracted, **kwargs):
         for position in range(1, (extracted or 0) + 1):
-            DetailSectionFactory(explainer=obj, position=position)
+            DetailSectionFactory(explainer=obj, position=position, refresh=False)
 
     @factory.post_generation
     def sources(obj, create, extracted, **kwargs):
         for position in range(1, (extracted or 0) + 1):
-            ExplainerSourceFactory(explainer=obj, position=position)
+            ExplainerSourceFactory(explainer=obj, position=position, refresh=False)
+
+    @factory.post_generation
+    def refresh(obj, create, extracted, **kwargs):
+        if create:
+            obj.refresh_derived()
+
+
+def refresh_parent(obj, create, extracted, **kwargs):
+    """A part made on its own refreshes its explainer once (pass refresh=False to skip)."""
+    if create and extracted is not False:
+        obj.explainer.refresh_derived()
 
 
 class KeyPointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = KeyPoint
+        skip_postgeneration_save = True
+
+    refresh = factory.PostGeneration(refresh_parent)
 
     explainer = factory.SubFactory(ExplainerFactory)
     text = factory.Sequence(lambda n: f"Key point {n}")
@@ -102,6 +120,9 @@ class KeyPointFactory(factory.django.DjangoModelFactory):
 class DetailSectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DetailSection
+        skip_postgeneration_save = True
+
+    refresh = factory.PostGeneration(refresh_parent)
 
     explainer = factory.SubFactory(ExplainerFactory)
     heading = factory.Sequence(lambda n: f"Section {n}")
@@ -112,6 +133,9 @@ class DetailSectionFactory(factory.django.DjangoModelFactory):
 class ExplainerSourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExplainerSource
+        skip_postgeneration_save = True
+
+    refresh = factory.PostGeneration(refresh_parent)
 
     explainer = factory.SubFactory(ExplainerFactory)
     source = factory.SubFactory(SourceArticleFactory)

@@ -30,13 +30,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DataError, connection, transaction
-from django.test import Client, RequestFactory
-from django.urls import URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.db import DataError, transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, include, reverse
+from django.urls import path as url_path
 
 from comments.models import Comment, WordListEntry
-from config.middleware import UnstorableInputMiddleware
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
 from readers.models import ReaderProfile
@@ -618,50 +617,51 @@ def test_sign_in_never_redirects_off_site(next_url, world):
 
 
 ADMIN_FILTERS_THE_DATABASE_REFUSES = [
-    ("comments_comment_changelist", "explainer=" + "9" * 30, "sqlite"),
-    ("explainers_explainer_changelist", "byline=" + "9" * 30, "sqlite"),
-    ("explainers_explainer_changelist", "status__exact=%00", "postgresql"),
-    ("comments_comment_changelist", "guest_name=%00", "postgresql"),
+    ("comments_comment_changelist", "explainer=" + "9" * 30),
+    ("comments_comment_changelist", "id__in=" + "9" * 30),
+    ("explainers_explainer_changelist", "byline=" + "9" * 30),
+    ("explainers_explainer_changelist", "topics=" + "9" * 30),
+    ("explainers_explainer_changelist", "status__exact=%00"),
+    ("comments_comment_changelist", "guest_name=%00"),
 ]
 
 
-@pytest.mark.parametrize(("changelist", "query", "refused_by"), ADMIN_FILTERS_THE_DATABASE_REFUSES)
-def test_admin_list_filter_the_database_refuses_is_a_bad_request(
-    changelist, query, refused_by, world
-):
-    """SQLite refuses integers beyond 64 bits, PostgreSQL refuses NUL: the 400 page, not a
-    500; the other database simply finds nothing."""
+@pytest.mark.parametrize(("changelist", "query"), ADMIN_FILTERS_THE_DATABASE_REFUSES)
+def test_admin_list_filter_with_a_value_no_column_holds_finds_nothing(changelist, query, world):
+    """A number beyond 64 bits (SQLite refuses it) or a NUL (PostgreSQL refuses it) names no
+    row: the list is shown, empty, and the database is never asked with it."""
     client = client_for("superuser", world)
     response = client.get(f"{reverse(f'admin:{changelist}')}?{query}")
-    if connection.vendor == refused_by:
-        assert response.status_code == 400
-        assert "was not valid" in response.content.decode()
-    else:
-        assert response.status_code == 200
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
 
 
-def test_bad_request_page_is_in_the_readers_language():
-    request = RequestFactory().get("/")
-    with translation.override("ja"):
-        response = UnstorableInputMiddleware(lambda r: None).process_exception(
-            request, OverflowError("Python int too large to convert to SQLite INTEGER")
-        )
+def test_bad_request_page_is_in_the_readers_language(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="ja", HTTP_HOST="bad host")
     assert response.status_code == 400
     assert "無効な値" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "exception", [OverflowError("too large"), DataError("cannot contain NUL (0x00) bytes")]
-)
-def test_values_the_database_cannot_take_become_a_bad_request(exception):
-    middleware = UnstorableInputMiddleware(lambda r: None)
-    response = middleware.process_exception(RequestFactory().get("/"), exception)
-    assert response.status_code == 400
+def _write_the_database_refuses(request):
+    raise DataError("value too long for type character varying(80)")
 
 
-def test_other_exceptions_stay_server_errors():
-    middleware = UnstorableInputMiddleware(lambda r: None)
-    assert middleware.process_exception(RequestFactory().get("/"), ValueError("a bug")) is None
+# Served only by the test below (@pytest.mark.urls): the site, and a view whose write the
+# database refuses.
+urlpatterns = [
+    url_path("write-refused/", _write_the_database_refuses),
+    url_path("", include("config.urls")),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_write_the_database_refuses_is_a_server_error_not_a_bad_request():
+    """A value too long for its column is a bug in our code, not in the request: it must be
+    a 500 (logged, alerted), never quietly turned into the 400 page."""
+    with pytest.raises(DataError):
+        Client().get("/write-refused/")
+    response = Client(raise_request_exception=False).get("/write-refused/")
+    assert response.status_code == 500
 
 
 @pytest.mark.parametrize("value", ["abc", "\x00", "9" * 30, "-1"])
@@ -897,3 +897,63 @@ def test_topic_feed_description_is_escaped_for_rss_and_plain_text_for_atom(clien
     subtitle = ET.fromstring(atom.content).findtext("{http://www.w3.org/2005/Atom}subtitle")
     assert description.endswith("about R&amp;D &lt;b&gt;labs&lt;/b&gt;.")
     assert subtitle.endswith("about R&D <b>labs</b>.")
+
+
+# --- Form bodies Django will not decode -----------------------------------------------------
+
+# Django decodes form posts as UTF-8 only: another charset is a BadRequest (an unknown one is
+# ignored). Its error views then ran the CSRF check again, which read the body again, so the
+# 400 became a 500 (and the 500 view failed the same way).
+FORM_CHARSETS = ["utf-16", "latin-1", "shift_jis", "bogus"]
+
+
+def browser_client(world, **kwargs) -> tuple[Client, str]:
+    """A client that checks CSRF like a browser's session does, holding its CSRF cookie."""
+    client = Client(enforce_csrf_checks=True, **kwargs)
+    client.get(reverse("admin:login"))
+    return client, client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+def form_body(charset: str, fields: dict) -> bytes:
+    body = "&".join(f"{name}={quote(value)}" for name, value in fields.items())
+    return body.encode("utf-16" if charset == "utf-16" else "utf-8")
+
+
+@pytest.mark.parametrize("raise_request_exception", [True, False])
+@pytest.mark.parametrize("charset", FORM_CHARSETS)
+def test_a_form_post_in_another_charset_is_a_bad_request_never_a_server_error(
+    charset, raise_request_exception, world
+):
+    client, csrf_token = browser_client(world, raise_request_exception=raise_request_exception)
+    fields = {"csrfmiddlewaretoken": csrf_token, "username": "x", "password": "y", "name": "x"}
+    urls = [
+        reverse("admin:login"),
+        reverse("comments:post", args=[world.explainer.slug]),
+        reverse("comments:post", args=["no-such-explainer"]),
+    ]
+    for url in [*urls, "/no-such-page/"]:
+        response = client.generic(
+            "POST",
+            url,
+            data=form_body(charset, fields),
+            content_type=f"application/x-www-form-urlencoded; charset={charset}",
+        )
+        if charset == "bogus" or url not in urls:
+            # Read as UTF-8, the form (or the 404 page: no view, no body read) answers.
+            assert response.status_code in {200, 302, 400, 404}, url
+        else:
+            assert response.status_code == 400, url
+            assert "We could not use that request" in response.content.decode(), url
+
+
+def test_a_form_post_with_too_many_fields_is_a_bad_request_never_a_server_error(world, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    client, csrf_token = browser_client(world, raise_request_exception=False)
+    fields = {"csrfmiddlewaretoken": csrf_token} | {f"f{n}": "x" for n in range(10)}
+    response = client.generic(
+        "POST",
+        reverse("comments:post", args=[world.explainer.slug]),
+        data=form_body("utf-8", fields),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400

@@ -5,6 +5,7 @@ laptop and in CI (where DATABASE_URL and REDIS_URL point at PostgreSQL and Redis
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -244,3 +245,112 @@ def test_env_example_lists_every_variable_the_code_reads():
     read = environment_variables_read()
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= read  # the parser works
     assert sorted(read - listed) == []
+
+
+PRINT_SECURITY = """
+import json, django
+from django.conf import settings
+django.setup()
+names = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+         "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+         "SECURE_CROSS_ORIGIN_OPENER_POLICY")
+print(json.dumps({name: getattr(settings, name) for name in names}))
+"""
+
+
+def security_settings(**env: str) -> dict:
+    result = run_python(PRINT_SECURITY, DJANGO_SECRET_KEY="a-test-key", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_https_sends_hsts_for_a_year_without_promises_for_other_hosts():
+    loaded = security_settings(DJANGO_SECURE_SSL="1")
+    assert loaded["SECURE_SSL_REDIRECT"] is True
+    assert loaded["SESSION_COOKIE_SECURE"] is loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] == 31536000
+    assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert loaded["SECURE_HSTS_PRELOAD"] is False
+    assert loaded["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+
+
+def test_hsts_subdomains_preload_and_lifetime_are_opt_ins():
+    loaded = security_settings(
+        DJANGO_SECURE_SSL="1",
+        DJANGO_HSTS_SECONDS="600",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="1",
+        DJANGO_HSTS_PRELOAD="1",
+    )
+    assert loaded["SECURE_HSTS_SECONDS"] == 600
+    assert loaded["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert loaded["SECURE_HSTS_PRELOAD"] is True
+
+
+def test_without_https_there_is_no_hsts_or_redirect():
+    loaded = security_settings()
+    assert loaded["SECURE_SSL_REDIRECT"] is False
+    assert loaded["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_deploy_check_finds_nothing_the_project_decides_in_production():
+    """`check --deploy` with a production environment warns only about what the site's owner
+    decides: HSTS for every subdomain (W005) and the browsers' preload list (W021)."""
+    result = run_python(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])",
+        DJANGO_SECRET_KEY="x7$Kp2!qL9@vR4#zT6^wY8&bN3*cM5(dF1)gH0-jA2=sE4+uI6",
+        DJANGO_SECURE_SSL="1",
+        DJANGO_ALLOWED_HOSTS="example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stderr + result.stdout))
+    assert warnings <= {"W005", "W021"}, result.stderr + result.stdout
+
+
+def test_every_response_refuses_cross_origin_embedding_and_unused_features(client):
+    response = client.get("/robots.txt")
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(item.split("=", 1) for item in response.headers["Permissions-Policy"].split(", "))
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert policy[feature] == "()"
+
+
+PRINT_ALL_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: getattr(settings, name) for name in dir(settings) if name.isupper()},
+                 default=str, sort_keys=True))
+"""
+
+
+def env_example() -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def test_env_example_values_are_the_defaults():
+    """Setting every variable to the value .env.example shows changes nothing: what it lists
+    are the real defaults (an empty value counts as unset)."""
+    key = {"DJANGO_SECRET_KEY": "a-test-key"}
+    as_listed = run_python(PRINT_ALL_SETTINGS, **{**env_example(), **key})
+    unset = run_python(PRINT_ALL_SETTINGS, **key)
+    assert as_listed.returncode == 0, as_listed.stderr
+    assert unset.returncode == 0, unset.stderr
+    listed = json.loads(as_listed.stdout.strip().splitlines()[-1])
+    defaults = json.loads(unset.stdout.strip().splitlines()[-1])
+    assert {k: v for k, v in listed.items() if v != defaults.get(k)} == {}
+
+
+def test_an_empty_variable_means_its_default():
+    blank = loaded_settings(
+        DJANGO_SECRET_KEY="k", DATABASE_URL="", TIME_ZONE="", EMAIL_BACKEND="", EMAIL_HOST=""
+    )
+    assert blank["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert blank["TIME_ZONE"] == "Asia/Tokyo"
+    assert blank["EMAIL"]["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert blank["EMAIL"]["EMAIL_HOST"] == "localhost"

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from lxml import html
 
-from comments import services
+from comments import moderation
 from comments.models import Comment
 from readers import services as reader_services
 from readers.models import ReaderProfile
@@ -97,7 +97,7 @@ def test_sign_up_verify_sign_in_comment_pending_then_trusted_after_approvals(
         response = post_comment(client, explainer, f"My considered comment number {n} here.")
         assert "posted=pending" in response["Location"]
         comment = Comment.objects.get(user=user, status="pending")
-        services.comment_approve(comment=comment, actor=moderator)
+        moderation.comment_approve(comment=comment, actor=moderator)
 
     response = post_comment(client, explainer, "Now trusted, this one appears straight away.")
     assert "posted=approved" in response["Location"]
@@ -382,7 +382,7 @@ def test_my_comments_lists_every_status_with_the_rejection_reason(client, explai
     rejected = CommentFactory(
         explainer=explainer, user=user, body="Rejected words here.", status="pending"
     )
-    services.comment_reject(comment=rejected, actor=moderator, reason="off_topic")
+    moderation.comment_reject(comment=rejected, actor=moderator, reason="off_topic")
     CommentFactory(explainer=explainer, body="Someone else's words.")
     client.force_login(user)
     doc = html.fromstring(client.get(reverse("my_comments")).content)

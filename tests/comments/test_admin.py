@@ -78,8 +78,7 @@ def test_admin_approve_action_uses_the_service_and_logs(client, moderator):
 
 @pytest.mark.parametrize(
     ("action", "start", "end"),
-    [("mark_spam", "pending", "spam"), ("remove", "approved", "removed"),
-     ("restore", "spam", "pending")],
+    [("mark_spam", "pending", "spam"), ("restore", "spam", "pending")],
 )  # fmt: skip
 def test_admin_actions_change_status(client, moderator, action, start, end):
     comment = CommentFactory(status=start)
@@ -110,6 +109,54 @@ def test_admin_reject_with_a_reason_rejects_and_logs_it(client, moderator):
     assert (comment.status, comment.rejection_reason) == ("rejected", "off_topic")
     entry = ModerationAction.objects.get(comment=comment)
     assert (entry.reason, entry.note) == ("off_topic", "Not about this.")
+
+
+def test_admin_reject_for_another_reason_needs_a_note(client, moderator):
+    comment = CommentFactory(status="pending")
+    client.force_login(moderator)
+    response = changelist_action(client, "reject", [comment], apply="1", reason="other")
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).status == "pending"
+    assert not ModerationAction.objects.exists()
+
+
+def test_admin_remove_asks_for_a_reason_first(client, moderator):
+    comment = CommentFactory(status="approved")
+    client.force_login(moderator)
+    response = changelist_action(client, "remove", [comment])
+    assert response.status_code == 200
+    assert 'name="reason"' in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).status == "approved"
+
+
+def test_admin_remove_for_another_reason_needs_a_note(client, moderator):
+    comment = CommentFactory(status="approved")
+    client.force_login(moderator)
+    response = changelist_action(client, "remove", [comment], apply="1", reason="other")
+    assert response.status_code == 200
+    assert Comment.objects.get(pk=comment.pk).status == "approved"
+    assert not ModerationAction.objects.exists()
+
+
+def test_admin_remove_with_a_reason_removes_and_logs_it(client, moderator):
+    comment = CommentFactory(status="approved")
+    client.force_login(moderator)
+    response = changelist_action(
+        client, "remove", [comment], apply="1", reason="personal_info", note="A phone number"
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert (comment.status, comment.rejection_reason) == ("removed", "personal_info")
+    entry = ModerationAction.objects.get(comment=comment)
+    assert (entry.actor, entry.reason, entry.note) == (moderator, "personal_info", "A phone number")
+
+
+def test_admin_remove_skips_a_held_comment(client, moderator):
+    comment = CommentFactory(status="pending")
+    client.force_login(moderator)
+    changelist_action(client, "remove", [comment], apply="1", reason="abusive")
+    assert Comment.objects.get(pk=comment.pk).status == "pending"
 
 
 def test_admin_skips_comments_an_action_does_not_apply_to(client, moderator):

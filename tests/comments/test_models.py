@@ -4,9 +4,22 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.utils import timezone
 
-from comments.models import Comment, CommentReport, WordListEntry
-from tests.factories import CommentFactory, CommentReportFactory, UserFactory
+from comments.models import (
+    AppendOnlyError,
+    Comment,
+    CommentReport,
+    ModerationAction,
+    WordListEntry,
+)
+from tests.factories import (
+    CommentFactory,
+    CommentReportFactory,
+    ModerationActionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +108,55 @@ def test_control_and_bidi_characters_never_reach_the_database_whatever_the_door(
     comment.refresh_from_db()
     assert comment.guest_name == "Hana"
     assert comment.body == "ok text"
+
+
+# --- The moderation log is append-only ------------------------------------------------------
+
+
+def test_deleting_an_explainer_with_comments_is_refused():
+    comment = CommentFactory()
+    with pytest.raises(ProtectedError):
+        comment.explainer.delete()
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_deleting_a_logged_comment_is_refused():
+    entry = ModerationActionFactory()
+    with pytest.raises(ProtectedError):
+        entry.comment.delete()
+    assert ModerationAction.objects.filter(pk=entry.pk).exists()
+
+
+def test_moderation_log_cannot_be_updated_in_bulk():
+    entry = ModerationActionFactory()
+    with pytest.raises(AppendOnlyError):
+        ModerationAction.objects.all().update(note="rewritten")
+    with pytest.raises(AppendOnlyError):
+        ModerationAction.objects.bulk_update([entry], ["note"])
+    entry.refresh_from_db()
+    assert entry.note == ""
+
+
+def test_moderation_log_cannot_be_deleted_in_bulk_or_one_by_one():
+    entry = ModerationActionFactory()
+    with pytest.raises(AppendOnlyError):
+        ModerationAction.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    assert ModerationAction.objects.filter(pk=entry.pk).exists()
+
+
+def test_deleting_a_moderator_keeps_their_log_entries():
+    entry = ModerationActionFactory()
+    entry.actor.delete()
+    entry.refresh_from_db()
+    assert entry.actor is None
+
+
+def test_unanswered_reports_are_those_since_the_last_decision():
+    comment = CommentFactory()
+    before = CommentReportFactory(comment=comment)
+    Comment.objects.filter(pk=comment.pk).update(moderated_at=timezone.now())
+    after = CommentReportFactory(comment=comment)
+    assert list(CommentReport.objects.unanswered()) == [after]
+    assert before not in comment.reports.unanswered()

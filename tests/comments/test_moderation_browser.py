@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from comments import services
+from comments import submission
 from comments.models import Comment, ModerationAction
 from tests.factories import ExplainerFactory
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def submit_as(reader, explainer, body):
     """A reader's comment through the same service the comment form uses."""
-    return services.comment_submit(
+    return submission.comment_submit(
         explainer=explainer,
         body=body,
         user=reader,

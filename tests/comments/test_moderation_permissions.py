@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from comments.models import Comment, ModerationAction
-from comments.moderation_views import TABS
+from comments.moderation_queries import TABS
 from explainers.models import Explainer
 from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import services
+from comments import moderation
 from comments.models import Comment
 from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
@@ -46,8 +46,8 @@ def make_comments(count, *, explainers, status=Status.PENDING, moderator=None):
         )
         if status != Status.PENDING:
             action = {
-                Status.APPROVED: services.comment_approve,
-                Status.SPAM: services.comment_mark_spam,
+                Status.APPROVED: moderation.comment_approve,
+                Status.SPAM: moderation.comment_mark_spam,
             }[status]
             action(comment=comment, actor=moderator)
         comments.append(comment)

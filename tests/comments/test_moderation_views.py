@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services
+from comments import moderation, reports, submission, trust
 from comments.models import Comment, ModerationAction
+from comments.moderation_views import COMMENTS_PER_PAGE
 from readers.models import ReaderProfile
 from tests.factories import ExplainerFactory, UserFactory
 
@@ -220,9 +221,9 @@ def test_reported_tab_lists_comments_readers_reported(mod_client, explainer, set
     sent_back = make_comment(explainer=explainer, status=Status.APPROVED)
     once = make_comment(explainer=explainer, status=Status.APPROVED)
     make_comment(explainer=explainer, status=Status.APPROVED)  # nobody reported it
-    services.comment_report(comment=sent_back, reason="abusive", ip_address="192.0.2.1")
-    services.comment_report(comment=sent_back, reason="abusive", ip_address="192.0.2.2")
-    services.comment_report(comment=once, reason="spam", ip_address="192.0.2.3")
+    reports.comment_report(comment=sent_back, reason="abusive", ip_address="192.0.2.1")
+    reports.comment_report(comment=sent_back, reason="abusive", ip_address="192.0.2.2")
+    reports.comment_report(comment=once, reason="spam", ip_address="192.0.2.3")
     response = mod_client.get(reverse("moderation:tab", kwargs={"tab": "reported"}))
     assert sorted(listed_pks(response)) == sorted([sent_back.pk, once.pk])
     html = response.content.decode()
@@ -232,10 +233,10 @@ def test_reported_tab_lists_comments_readers_reported(mod_client, explainer, set
 
 def test_a_moderators_approval_answers_the_reports(mod_client, explainer, moderator):
     reported = make_comment(explainer=explainer, status=Status.APPROVED)
-    services.comment_report(comment=reported, reason="spam", ip_address="192.0.2.3")
-    services.comment_remove(comment=reported, actor=moderator)
-    services.comment_restore(comment=reported, actor=moderator)
-    services.comment_approve(comment=reported, actor=moderator)
+    reports.comment_report(comment=reported, reason="spam", ip_address="192.0.2.3")
+    moderation.comment_remove(comment=reported, actor=moderator)
+    moderation.comment_restore(comment=reported, actor=moderator)
+    moderation.comment_approve(comment=reported, actor=moderator)
     response = mod_client.get(reverse("moderation:tab", kwargs={"tab": "reported"}))
     assert listed_pks(response) == []
 
@@ -412,7 +413,35 @@ def test_each_comment_offers_the_decisions_that_apply_to_it(mod_client, explaine
     response = mod_client.get(reverse("moderation:thread", kwargs={"pk": explainer.pk}))
     [shown] = response.context["threads"]
     assert shown.pk == comment.pk
-    assert shown.moderator_actions == offered
+    assert [t.action for t in shown.moderator_actions] == offered
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_the_tool_offers_exactly_the_decisions_the_service_allows(mod_client, explainer, status):
+    comment = make_comment(explainer=explainer, status=status)
+    response = mod_client.get(reverse("moderation:thread", kwargs={"pk": explainer.pk}))
+    [shown] = response.context["threads"]
+    allowed = [t.action for t in moderation.TRANSITIONS.values() if status in t.sources]
+    assert shown.pk == comment.pk
+    assert [t.action for t in shown.moderator_actions] == allowed
+
+
+def test_removing_for_another_reason_needs_a_note(mod_client, explainer):
+    comment = make_comment(explainer=explainer, status=Status.APPROVED)
+    response = post_action(mod_client, "remove", comment, reason="other")
+    assert response.status_code == 400
+    comment.refresh_from_db()
+    assert comment.status == Status.APPROVED
+
+
+def test_bulk_for_another_reason_needs_a_note(mod_client, explainer):
+    ticked = [make_comment(explainer=explainer) for _ in range(2)]
+    response = mod_client.post(
+        reverse("moderation:bulk"),
+        {"comments": [c.pk for c in ticked], "action": "reject", "reason": "other"},
+    )
+    assert response.status_code == 400
+    assert not ModerationAction.objects.exists()
 
 
 def test_every_decision_from_the_tool_shows_in_the_log(mod_client, explainer):
@@ -531,7 +560,7 @@ def test_moderator_closes_and_reopens_comments_on_an_explainer(mod_client, expla
     assert response["Location"] == thread_url
     explainer.refresh_from_db()
     assert explainer.comments_open is False
-    assert not services.comments_are_open(explainer)
+    assert not submission.comments_are_open(explainer)
     assert 'data-comments-state="closed"' in mod_client.get(thread_url).content.decode()
     mod_client.post(reverse("moderation:open", kwargs={"pk": explainer.pk}))
     explainer.refresh_from_db()
@@ -607,8 +636,8 @@ def test_log_filters_by_explainer_and_by_moderator(mod_client, explainer, modera
     other_mod = UserFactory(username="other-mod", is_superuser=True)
     here = make_comment(explainer=explainer)
     there = make_comment(explainer=ExplainerFactory(published=True))
-    services.comment_approve(comment=here, actor=moderator)
-    services.comment_approve(comment=there, actor=other_mod)
+    moderation.comment_approve(comment=here, actor=moderator)
+    moderation.comment_approve(comment=there, actor=other_mod)
     by_explainer = mod_client.get(reverse("moderation:log"), {"explainer": explainer.pk})
     assert [e.comment_id for e in by_explainer.context["entries"]] == [here.pk]
     by_actor = mod_client.get(reverse("moderation:log"), {"actor": other_mod.pk})
@@ -616,7 +645,7 @@ def test_log_filters_by_explainer_and_by_moderator(mod_client, explainer, modera
 
 
 def test_log_shows_what_the_system_did_too(mod_client, explainer):
-    services.comment_submit(
+    submission.comment_submit(
         explainer=explainer,
         body="A comment from a guest reader.",
         guest_name="Guest",
@@ -638,7 +667,7 @@ def test_a_bad_log_filter_is_a_400_with_a_message(mod_client, params):
 def test_log_is_paginated_newest_first(mod_client, explainer, moderator):
     for _ in range(51):
         comment = make_comment(explainer=explainer)
-        services.comment_approve(comment=comment, actor=moderator)
+        moderation.comment_approve(comment=comment, actor=moderator)
     first = mod_client.get(reverse("moderation:log"))
     second = mod_client.get(reverse("moderation:log"), {"page": 2})
     assert len(first.context["entries"]) == 50
@@ -648,7 +677,7 @@ def test_log_is_paginated_newest_first(mod_client, explainer, moderator):
 
 
 def test_log_shows_trust_decisions_about_a_reader(mod_client, moderator, reader):
-    services.reader_trust_set(user=reader, actor=moderator, trust="revoked", note="Trolling")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="revoked", note="Trolling")
     response = mod_client.get(reverse("moderation:log"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -682,7 +711,7 @@ def test_moderator_revokes_a_readers_trust_from_their_history(mod_client, modera
 
 
 def test_setting_the_same_trust_again_says_so(mod_client, moderator, reader):
-    services.reader_trust_set(user=reader, actor=moderator, trust="granted")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="granted")
     url = reverse("moderation:trust", kwargs={"pk": reader.pk})
     response = mod_client.post(url, {"trust": "granted"})
     assert "already set that way" in " ".join(message_texts(mod_client.get(response["Location"])))
@@ -698,8 +727,6 @@ def test_an_unknown_trust_value_is_a_400(mod_client, reader):
 
 
 def test_queue_pages_keep_the_explainer_filter(mod_client, explainer):
-    from comments.moderation_views import COMMENTS_PER_PAGE
-
     for _ in range(COMMENTS_PER_PAGE + 1):
         make_comment(explainer=explainer)
     response = mod_client.get(reverse("moderation:queue"), {"explainer": explainer.pk})

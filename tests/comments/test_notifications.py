@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from comments import notifications, services
+from comments import moderation, notifications, submission
 from comments.models import Comment, ModerationAction
 from readers import services as reader_services
 from readers import unsubscribe
@@ -69,12 +69,12 @@ def reader(name, *, replies=False, decisions=False, language="en"):
 
 def approve(comment, moderator, capture):
     with capture(execute=True):
-        services.comment_approve(comment=comment, actor=moderator)
+        moderation.comment_approve(comment=comment, actor=moderator)
 
 
 def reject(comment, moderator, capture, reason="off_topic"):
     with capture(execute=True):
-        services.comment_reject(comment=comment, actor=moderator, reason=reason)
+        moderation.comment_reject(comment=comment, actor=moderator, reason=reason)
 
 
 def pending_reply(explainer, parent, user):
@@ -168,7 +168,7 @@ def test_reply_published_at_once_emails_the_author(
         explainer=explainer, user=reader("aiko", replies=True), guest_name="", guest_email=""
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_submit(
+        submission.comment_submit(
             explainer=explainer, body="Thanks, we will add an update soon.", user=editor, parent=top
         )
     assert [message.to for message in mail.outbox] == [["aiko@example.net"]]
@@ -278,7 +278,7 @@ def test_spam_decision_sends_nothing(explainer, moderator, django_capture_on_com
         status="pending",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_mark_spam(comment=comment, actor=moderator)
+        moderation.comment_mark_spam(comment=comment, actor=moderator)
     assert mail.outbox == []
 
 
@@ -325,7 +325,7 @@ def test_decision_rolled_back_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                services.comment_approve(comment=comment, actor=moderator)
+                moderation.comment_approve(comment=comment, actor=moderator)
                 raise RuntimeError("something later in the request failed")
         except RuntimeError:
             pass

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from comments import pipeline
+from comments import pipeline, trust
 from comments.models import Comment, WordListEntry
 from tests.factories import CommentFactory, UserFactory
 
@@ -112,7 +112,7 @@ def test_hold_word_holds_even_a_trusted_reader(no_premoderation):
     user = UserFactory()
     CommentFactory.create_batch(3, user=user, guest_name="")
     hold("refund")
-    assert pipeline.is_trusted(user)
+    assert trust.is_trusted(user)
     assert (
         pipeline.evaluate(body="Give me a refund now", user=user).status == Comment.Status.PENDING
     )
@@ -167,13 +167,13 @@ def test_every_reason_is_recorded():
 def test_guest_is_never_trusted():
     from django.contrib.auth.models import AnonymousUser
 
-    assert pipeline.is_trusted(AnonymousUser()) is False
+    assert trust.is_trusted(AnonymousUser()) is False
 
 
 def test_reader_with_three_approved_comments_is_trusted_and_approved_at_once():
     user = UserFactory()
     CommentFactory.create_batch(3, user=user, guest_name="")
-    assert pipeline.is_trusted(user)
+    assert trust.is_trusted(user)
     assert pipeline.evaluate(body=ENGLISH, user=user).status == Comment.Status.APPROVED
 
 
@@ -187,14 +187,14 @@ def test_trusted_reader_link_is_not_held():
 def test_reader_with_two_approved_comments_is_not_trusted():
     user = UserFactory()
     CommentFactory.create_batch(2, user=user, guest_name="")
-    assert pipeline.is_trusted(user) is False
+    assert trust.is_trusted(user) is False
 
 
 def test_recent_rejection_removes_trust():
     user = UserFactory()
     CommentFactory.create_batch(3, user=user, guest_name="")
     CommentFactory(user=user, guest_name="", status="rejected", moderated_at=timezone.now())
-    assert pipeline.is_trusted(user) is False
+    assert trust.is_trusted(user) is False
 
 
 def test_old_rejection_does_not_remove_trust():
@@ -206,4 +206,19 @@ def test_old_rejection_does_not_remove_trust():
         status="rejected",
         moderated_at=timezone.now() - datetime.timedelta(days=31),
     )
-    assert pipeline.is_trusted(user) is True
+    assert trust.is_trusted(user) is True
+
+
+@pytest.mark.parametrize(
+    ("code", "label", "css_class"),
+    [
+        ("premoderation", "New comments wait for approval", "hold-reason"),
+        ("hold_word:必ず儲かる", "Matches the hold word “必ず儲かる”", "hold-reason"),
+        ("block_word:casino", "Matches the block word “casino”", "hold-reason-spam text-danger"),
+        ("reported", "Reported by readers", "hold-reason-reported"),
+        ("retired_rule", "retired_rule", "hold-reason"),
+    ],
+)
+def test_each_hold_code_has_a_label_and_a_css_class_beside_it(code, label, css_class):
+    reason = pipeline.HoldReason.of(code)
+    assert (reason.code, reason.label, reason.css_class) == (code, label, css_class)

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import privacy, services
+from comments import privacy
 from comments.models import Comment, CommentReport, ModerationAction
 from readers import privacy as reader_privacy
 from tests.comments.helpers import guest_data
@@ -64,21 +64,21 @@ def test_posted_comment_keeps_only_a_keyed_hash_of_the_address(client, explainer
         REMOTE_ADDR=ADDRESS,
     )
     comment = Comment.objects.get()
-    assert comment.ip_hash == services.ip_hash(ADDRESS)
+    assert comment.ip_hash == privacy.ip_hash(ADDRESS)
     assert ADDRESS not in json.dumps(list(Comment.objects.values()), default=str)
 
 
 def test_purge_blanks_hashes_older_than_the_retention_period(explainer, settings):
     settings.COMMENTS_IP_RETENTION_DAYS = 90
-    old = CommentFactory(explainer=explainer, ip_hash=services.ip_hash(ADDRESS))
-    recent = CommentFactory(explainer=explainer, ip_hash=services.ip_hash(ADDRESS))
+    old = CommentFactory(explainer=explainer, ip_hash=privacy.ip_hash(ADDRESS))
+    recent = CommentFactory(explainer=explainer, ip_hash=privacy.ip_hash(ADDRESS))
     aged(old, 91)
     aged(recent, 89)
     call_command("purge_comment_ips", stdout=io.StringIO())
     old.refresh_from_db()
     recent.refresh_from_db()
     assert old.ip_hash == ""
-    assert recent.ip_hash == services.ip_hash(ADDRESS)
+    assert recent.ip_hash == privacy.ip_hash(ADDRESS)
 
 
 def test_purge_forgets_old_guest_report_addresses_without_colliding(explainer, settings):
@@ -86,7 +86,7 @@ def test_purge_forgets_old_guest_report_addresses_without_colliding(explainer, s
     comment = CommentFactory(explainer=explainer)
     reports = [
         CommentReport.objects.create(
-            comment=comment, reporter_ip_hash=services.ip_hash(f"198.51.100.{n}"), reason="spam"
+            comment=comment, reporter_ip_hash=privacy.ip_hash(f"198.51.100.{n}"), reason="spam"
         )
         for n in (1, 2)
     ]
@@ -96,7 +96,7 @@ def test_purge_forgets_old_guest_report_addresses_without_colliding(explainer, s
     comments, purged = privacy.comment_ips_purge()
     hashes = set(CommentReport.objects.values_list("reporter_ip_hash", flat=True))
     assert purged == 2
-    assert not hashes & {services.ip_hash("198.51.100.1"), services.ip_hash("198.51.100.2")}
+    assert not hashes & {privacy.ip_hash("198.51.100.1"), privacy.ip_hash("198.51.100.2")}
     assert len(hashes) == 2
 
 
@@ -198,6 +198,50 @@ def test_two_deleted_reporters_of_one_comment_do_not_collide(explainer):
     reader_privacy.reader_account_delete(user=first)
     reader_privacy.reader_account_delete(user=second)
     assert CommentReport.objects.filter(comment=comment, reporter=None).count() == 2
+
+
+def staff_with_a_byline(explainer):
+    """A staff writer whose name is on an explainer, with a comment of their own."""
+    writer = UserFactory(username="writer", is_staff=True)
+    bylined = ExplainerFactory(published=True, byline=writer)
+    comment = by(writer, explainer=explainer, body="Words the writer keeps for now.")
+    return writer, bylined, comment
+
+
+KEPT_MESSAGE = "ask an editor to move the byline before deleting the account"
+
+
+def test_deleting_an_account_with_a_byline_is_refused_and_changes_nothing(client, explainer):
+    writer, bylined, comment = staff_with_a_byline(explainer)
+    client.force_login(writer)
+    response = client.post(reverse("reader:delete"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 409
+    assert KEPT_MESSAGE in response.content.decode()
+    assert client.session["_auth_user_id"] == str(writer.pk)  # still signed in
+    assert type(writer).objects.filter(pk=writer.pk).exists()
+    bylined.refresh_from_db()
+    assert bylined.byline_id == writer.pk
+    comment.refresh_from_db()
+    assert (comment.user_id, comment.body) == (writer.pk, "Words the writer keeps for now.")
+    assert not ModerationAction.objects.filter(action="account_deleted").exists()
+
+
+def test_delete_page_says_why_an_account_with_a_byline_cannot_be_deleted(client, explainer):
+    writer, _bylined, _comment = staff_with_a_byline(explainer)
+    client.force_login(writer)
+    response = client.get(reverse("reader:delete"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert KEPT_MESSAGE in page
+    assert 'name="password"' not in page  # no form to fill in that could not succeed
+
+
+def test_the_service_refuses_an_account_with_a_byline(explainer):
+    writer, _bylined, _comment = staff_with_a_byline(explainer)
+    with pytest.raises(reader_privacy.AccountKept) as kept:
+        reader_privacy.reader_account_delete(user=writer)
+    assert KEPT_MESSAGE in " ".join(kept.value.reasons)
+    assert type(writer).objects.filter(pk=writer.pk).exists()
 
 
 # --- Guest emails -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from comments import services
+from comments import submission, text_checks
 from comments.models import Comment
 from tests.comments.helpers import TEXT, guest_data
 from tests.factories import CommentFactory, ExplainerFactory
@@ -57,7 +57,7 @@ def assert_no_executable_markup(html):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_text_is_stored_safely(explainer, hostile):
-    comment = services.comment_submit(
+    comment = submission.comment_submit(
         explainer=explainer, body=hostile, guest_name="Guest", guest_email="g@example.net"
     )
     assert_no_executable_markup(comment.body_html)
@@ -206,4 +206,4 @@ def test_text_is_shown_escaped_with_paragraphs(client, explainer):
 
 
 def test_submission_text_body_limit_matches_the_form(explainer):
-    assert services.body_problems(TEXT) == []
+    assert text_checks.body_problems(TEXT) == []

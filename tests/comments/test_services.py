@@ -5,15 +5,17 @@ import time as services_time
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from comments import services
+from comments import flood, moderation, privacy, reports, submission
 from comments.models import Comment, CommentReport, ModerationAction
 from comments.threads import with_comment_counts
 from explainers.models import Explainer
-from explainers.services import explainer_comments_set
+from explainers.services import explainer_comments_set, explainer_history_message
 from tests.factories import CommentFactory, ExplainerFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def submit(explainer, **kwargs):
     if "user" not in kwargs:
         kwargs.setdefault("guest_name", "Hana")
         kwargs.setdefault("guest_email", "hana@example.net")
-    return services.comment_submit(explainer=explainer, **kwargs)
+    return submission.comment_submit(explainer=explainer, **kwargs)
 
 
 # --- submission -------------------------------------------------------------------------
@@ -138,24 +140,24 @@ def test_reply_to_a_comment_on_another_explainer_is_refused(explainer):
 
 def test_ip_address_is_stored_only_as_a_keyed_hash(explainer, settings):
     comment = submit(explainer, ip_address="203.0.113.9")
-    assert comment.ip_hash == services.ip_hash("203.0.113.9")
+    assert comment.ip_hash == privacy.ip_hash("203.0.113.9")
     assert "203.0.113.9" not in comment.ip_hash
     settings.COMMENTS_IP_HASH_KEY = "another key"
-    assert services.ip_hash("203.0.113.9") != comment.ip_hash
+    assert privacy.ip_hash("203.0.113.9") != comment.ip_hash
 
 
 # --- open / closed ----------------------------------------------------------------------
 
 
 def test_comments_are_open_on_a_fresh_explainer(explainer):
-    assert services.comments_are_open(explainer)
-    assert services.closed_reason(explainer) is None
+    assert submission.comments_are_open(explainer)
+    assert submission.closed_reason(explainer) is None
 
 
 def test_editor_closed_explainer_refuses_comments(explainer):
     explainer.comments_open = False
     explainer.save()
-    with pytest.raises(services.CommentsClosed):
+    with pytest.raises(submission.CommentsClosed):
         submit(explainer)
     assert not Comment.objects.exists()
 
@@ -163,8 +165,8 @@ def test_editor_closed_explainer_refuses_comments(explainer):
 def test_comments_close_automatically_after_the_configured_days(settings):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
     old = ExplainerFactory(published=True, publish_at=timezone.now() - datetime.timedelta(days=31))
-    assert "30" in services.closed_reason(old)
-    with pytest.raises(services.CommentsClosed):
+    assert "30" in submission.closed_reason(old)
+    with pytest.raises(submission.CommentsClosed):
         submit(old)
 
 
@@ -173,11 +175,11 @@ def test_comments_still_open_just_before_the_automatic_close(settings):
     recent = ExplainerFactory(
         published=True, publish_at=timezone.now() - datetime.timedelta(days=29)
     )
-    assert services.comments_are_open(recent)
+    assert submission.comments_are_open(recent)
 
 
 def test_unpublished_explainer_takes_no_comments():
-    assert not services.comments_are_open(ExplainerFactory())
+    assert not submission.comments_are_open(ExplainerFactory())
 
 
 def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, editor):
@@ -187,11 +189,10 @@ def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, 
     explainer_comments_set(open_comments=True, explainer=explainer, actor=editor)
     explainer.refresh_from_db()
     assert explainer.comments_open is True
-    messages = list(
-        LogEntry.objects.filter(object_id=str(explainer.pk)).values_list(
-            "change_message", flat=True
-        )
-    )
+    messages = [
+        explainer_history_message(entry)
+        for entry in LogEntry.objects.filter(object_id=str(explainer.pk))
+    ]
     assert sorted(messages) == ["Closed comments.", "Opened comments."]
 
 
@@ -212,7 +213,7 @@ def test_flood_from_one_address_is_refused_and_not_stored(explainer, settings):
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 3
     for n in range(3):
         submit(explainer, body=f"{TEXT} {n}", ip_address="198.51.100.7")
-    with pytest.raises(services.FloodLimitExceeded):
+    with pytest.raises(flood.FloodLimitExceeded):
         submit(explainer, body=f"{TEXT} again", ip_address="198.51.100.7")
     assert Comment.objects.count() == 3
 
@@ -221,7 +222,7 @@ def test_flood_from_one_account_is_refused_across_addresses(explainer, reader, s
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 2
     submit(explainer, user=reader, body=f"{TEXT} one", ip_address="198.51.100.1")
     submit(explainer, user=reader, body=f"{TEXT} two", ip_address="198.51.100.2")
-    with pytest.raises(services.FloodLimitExceeded):
+    with pytest.raises(flood.FloodLimitExceeded):
         submit(explainer, user=reader, body=f"{TEXT} three", ip_address="198.51.100.3")
 
 
@@ -236,11 +237,11 @@ def test_a_burst_across_the_clocks_minute_is_still_limited(settings, monkeypatch
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 2
     now = [6_000_059.9]
     monkeypatch.setattr(services_time, "time", lambda: now[0])
-    services.flood_check(ip_address="198.51.100.9")
-    services.flood_check(ip_address="198.51.100.9")
+    flood.flood_check(ip_address="198.51.100.9")
+    flood.flood_check(ip_address="198.51.100.9")
     now[0] = 6_000_060.1
-    with pytest.raises(services.FloodLimitExceeded):
-        services.flood_check(ip_address="198.51.100.9")
+    with pytest.raises(flood.FloodLimitExceeded):
+        flood.flood_check(ip_address="198.51.100.9")
 
 
 # --- moderation -------------------------------------------------------------------------
@@ -249,26 +250,26 @@ def test_a_burst_across_the_clocks_minute_is_still_limited(settings, monkeypatch
 @pytest.mark.parametrize(
     ("service", "kwargs", "start", "end", "action", "reason"),
     [
-        (services.comment_approve, {}, "pending", "approved", "approve", ""),
+        (moderation.comment_approve, {}, "pending", "approved", "approve", ""),
         (
-            services.comment_reject,
+            moderation.comment_reject,
             {"reason": "off_topic"},
             "pending",
             "rejected",
             "reject",
             "off_topic",
         ),
-        (services.comment_mark_spam, {}, "pending", "spam", "spam", "spam"),
+        (moderation.comment_mark_spam, {}, "pending", "spam", "spam", "spam"),
         (
-            services.comment_remove,
+            moderation.comment_remove,
             {"reason": "abusive"},
             "approved",
             "removed",
             "remove",
             "abusive",
         ),
-        (services.comment_restore, {}, "rejected", "pending", "restore", ""),
-        (services.comment_approve, {}, "spam", "approved", "approve", ""),
+        (moderation.comment_restore, {}, "rejected", "pending", "restore", ""),
+        (moderation.comment_approve, {}, "spam", "approved", "approve", ""),
     ],
 )
 def test_moderation_changes_status_and_writes_one_log_entry(
@@ -288,10 +289,10 @@ def test_moderation_changes_status_and_writes_one_log_entry(
 @pytest.mark.parametrize(
     ("service", "status"),
     [
-        (services.comment_approve, "approved"),
-        (services.comment_restore, "pending"),
-        (services.comment_remove, "removed"),
-        (services.comment_mark_spam, "spam"),
+        (moderation.comment_approve, "approved"),
+        (moderation.comment_restore, "pending"),
+        (moderation.comment_remove, "removed"),
+        (moderation.comment_mark_spam, "spam"),
     ],
 )
 def test_a_transition_that_makes_no_sense_is_refused_and_not_logged(moderator, service, status):
@@ -303,14 +304,14 @@ def test_a_transition_that_makes_no_sense_is_refused_and_not_logged(moderator, s
 
 def test_reject_needs_a_reason(moderator):
     with pytest.raises(ValidationError):
-        services.comment_reject(
+        moderation.comment_reject(
             comment=CommentFactory(status="pending"), actor=moderator, reason=""
         )
 
 
 def test_reject_refuses_an_unknown_reason(moderator):
     with pytest.raises(ValidationError):
-        services.comment_reject(
+        moderation.comment_reject(
             comment=CommentFactory(status="pending"), actor=moderator, reason="because"
         )
 
@@ -318,19 +319,19 @@ def test_reject_refuses_an_unknown_reason(moderator):
 def test_reader_may_not_moderate(reader):
     comment = CommentFactory(status="pending")
     with pytest.raises(PermissionDenied):
-        services.comment_approve(comment=comment, actor=reader)
+        moderation.comment_approve(comment=comment, actor=reader)
     assert Comment.objects.get(pk=comment.pk).status == "pending"
 
 
 def test_editor_without_moderate_permission_may_not_moderate(editor):
     with pytest.raises(PermissionDenied):
-        services.comment_approve(comment=CommentFactory(status="pending"), actor=editor)
+        moderation.comment_approve(comment=CommentFactory(status="pending"), actor=editor)
 
 
 def test_bulk_moderation_changes_what_applies_and_skips_the_rest(moderator):
     pending = CommentFactory.create_batch(3, status="pending")
     approved = CommentFactory(status="approved")
-    changed = services.comments_bulk_moderate(
+    changed = moderation.comments_bulk_moderate(
         comments=[*pending, approved], action="approve", actor=moderator
     )
     assert changed == 3
@@ -340,7 +341,7 @@ def test_bulk_moderation_changes_what_applies_and_skips_the_rest(moderator):
 
 def test_bulk_reject_needs_a_reason(moderator):
     with pytest.raises(ValidationError):
-        services.comments_bulk_moderate(
+        moderation.comments_bulk_moderate(
             comments=CommentFactory.create_batch(2, status="pending"),
             action="reject",
             actor=moderator,
@@ -348,7 +349,7 @@ def test_bulk_reject_needs_a_reason(moderator):
 
 
 def test_moderation_log_entries_cannot_be_changed(moderator):
-    comment = services.comment_approve(comment=CommentFactory(status="pending"), actor=moderator)
+    comment = moderation.comment_approve(comment=CommentFactory(status="pending"), actor=moderator)
     entry = ModerationAction.objects.get(comment=comment)
     entry.note = "rewritten"
     with pytest.raises(ValidationError):
@@ -360,24 +361,24 @@ def test_moderation_log_entries_cannot_be_changed(moderator):
 
 def test_report_is_recorded(reader):
     comment = CommentFactory()
-    report = services.comment_report(comment=comment, reason="abusive", user=reader)
+    report = reports.comment_report(comment=comment, reason="abusive", user=reader)
     assert (report.comment, report.reporter, report.reason) == (comment, reader, "abusive")
 
 
 def test_one_report_per_reader_per_comment(reader):
     comment = CommentFactory()
-    services.comment_report(comment=comment, reason="abusive", user=reader)
+    reports.comment_report(comment=comment, reason="abusive", user=reader)
     with pytest.raises(ValidationError, match="already reported"):
-        services.comment_report(comment=comment, reason="spam", user=reader)
+        reports.comment_report(comment=comment, reason="spam", user=reader)
     assert CommentReport.objects.count() == 1
 
 
 def test_one_report_per_guest_address_per_comment():
     comment = CommentFactory()
-    services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
+    reports.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
     with pytest.raises(ValidationError):
-        services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
-    services.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.6")
+        reports.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.5")
+    reports.comment_report(comment=comment, reason="abusive", ip_address="203.0.113.6")
     assert CommentReport.objects.count() == 2
 
 
@@ -385,9 +386,9 @@ def test_reports_at_the_threshold_send_the_comment_back_to_the_queue(settings):
     settings.COMMENTS_REPORT_THRESHOLD = 3
     comment = CommentFactory()
     for user in UserFactory.create_batch(2):
-        services.comment_report(comment=comment, reason="abusive", user=user)
+        reports.comment_report(comment=comment, reason="abusive", user=user)
     assert Comment.objects.get(pk=comment.pk).status == "approved"
-    services.comment_report(comment=comment, reason="abusive", user=UserFactory())
+    reports.comment_report(comment=comment, reason="abusive", user=UserFactory())
     comment.refresh_from_db()
     assert comment.status == "pending"
     assert comment.is_reported
@@ -401,9 +402,9 @@ def test_only_reports_after_a_moderator_reapproves_count_again(settings, moderat
     settings.COMMENTS_REPORT_THRESHOLD = 2
     comment = CommentFactory()
     for user in UserFactory.create_batch(2):
-        services.comment_report(comment=comment, reason="abusive", user=user)
-    services.comment_approve(comment=comment, actor=moderator)
-    services.comment_report(comment=comment, reason="abusive", user=UserFactory())
+        reports.comment_report(comment=comment, reason="abusive", user=user)
+    moderation.comment_approve(comment=comment, actor=moderator)
+    reports.comment_report(comment=comment, reason="abusive", user=UserFactory())
     comment.refresh_from_db()
     assert comment.status == "approved"
     assert comment.is_reported is False
@@ -411,7 +412,7 @@ def test_only_reports_after_a_moderator_reapproves_count_again(settings, moderat
 
 def test_a_hidden_comment_cannot_be_reported(reader):
     with pytest.raises(ValidationError):
-        services.comment_report(
+        reports.comment_report(
             comment=CommentFactory(status="pending"), reason="abusive", user=reader
         )
 
@@ -442,6 +443,73 @@ def test_old_address_hashes_are_purged_and_recent_ones_kept(settings):
     Comment.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=91)
     )
-    assert services.comment_addresses_purge() == 1
+    assert privacy.comment_addresses_purge() == 1
     assert Comment.objects.get(pk=old.pk).ip_hash == ""
     assert Comment.objects.get(pk=recent.pk).ip_hash == "b" * 64
+
+
+def _flood_ttl(key):
+    """Seconds the flood counter `key` has left, read from whichever cache is configured."""
+    backend = caches["default"]
+    full_key = backend.make_and_validate_key(key)
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(full_key).ttl(full_key)
+    expires = backend._expire_info.get(full_key)
+    return -1 if expires is None else expires - services_time.time()
+
+
+def test_a_flood_counter_always_expires_within_the_window():
+    key = f"comments:flood:ip:{privacy.ip_hash('198.51.100.4')}"
+    flood.flood_check(ip_address="198.51.100.4")
+    flood.flood_check(ip_address="198.51.100.4")
+    assert 0 < _flood_ttl(key) <= flood.FLOOD_WINDOW_SECONDS
+
+
+def test_a_flood_counter_stranded_without_an_expiry_gets_one(settings, monkeypatch):
+    # The race of a check-then-increment: the counter expires between the two steps, and the
+    # increment creates a fresh one with no expiry, which would block the address for ever.
+    settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 3
+    key = f"comments:flood:ip:{privacy.ip_hash('198.51.100.5')}"
+    backend = caches["default"]
+    full_key = backend.make_and_validate_key(key)
+    if isinstance(backend, RedisCache):
+        # What the race leaves behind in Redis: a counter with no expiry.
+        backend._cache.get_client(full_key, write=True).set(full_key, 1)
+    else:
+        # Local memory increments under its own lock, so only "expired between the steps"
+        # can happen: the counter is gone by the time it is incremented.
+        monkeypatch.setattr(backend, "add", lambda *args, **kwargs: False)
+    flood.flood_check(ip_address="198.51.100.5")
+    assert 0 < _flood_ttl(key) <= flood.FLOOD_WINDOW_SECONDS
+
+
+# --- what each decision needs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("service", "start"), [("comment_reject", "pending"),
+                                                ("comment_remove", "approved")])  # fmt: skip
+def test_the_reason_other_needs_a_note(moderator, service, start):
+    comment = CommentFactory(status=start)
+    with pytest.raises(ValidationError) as raised:
+        getattr(moderation, service)(comment=comment, actor=moderator, reason="other")
+    assert "note" in raised.value.message_dict
+    assert Comment.objects.get(pk=comment.pk).status == start
+    getattr(moderation, service)(comment=comment, actor=moderator, reason="other", note="Dup")
+    assert ModerationAction.objects.get(comment=comment).note == "Dup"
+
+
+def test_a_held_comment_is_rejected_not_removed(moderator):
+    comment = CommentFactory(status="pending")
+    with pytest.raises(ValidationError):
+        moderation.comment_remove(comment=comment, actor=moderator, reason="abusive")
+    assert not ModerationAction.objects.exists()
+
+
+def test_bulk_with_the_reason_other_and_no_note_changes_nothing(moderator):
+    comments = CommentFactory.create_batch(2, status="pending")
+    with pytest.raises(ValidationError):
+        moderation.comments_bulk_moderate(
+            comments=comments, action="reject", actor=moderator, reason="other"
+        )
+    assert not Comment.objects.exclude(status="pending").exists()
+    assert not ModerationAction.objects.exists()

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import pipeline, services
+from comments import moderation, submission, trust
 from comments.models import Comment, ModerationAction, WordListEntry
 from readers import services as reader_services
 from readers.models import ReaderProfile
@@ -40,7 +40,7 @@ def mine(user, explainer, n, status="approved"):
 
 
 def submit(explainer, user, body=TEXT):
-    return services.comment_submit(explainer=explainer, body=body, user=user)
+    return submission.comment_submit(explainer=explainer, body=body, user=user)
 
 
 def test_reader_with_enough_approved_comments_is_published_at_once(explainer, reader):
@@ -56,17 +56,17 @@ def test_reader_with_fewer_approved_comments_waits(explainer, reader):
 def test_a_rejection_resets_trust(explainer, reader, moderator):
     mine(reader, explainer, 3)
     [held] = mine(reader, explainer, 1, status="pending")
-    services.comment_reject(comment=held, actor=moderator, reason="off_topic")
-    assert not pipeline.is_trusted(reader)
+    moderation.comment_reject(comment=held, actor=moderator, reason="off_topic")
+    assert not trust.is_trusted(reader)
     assert submit(explainer, reader).status == "pending"
 
 
 def test_a_rejection_outside_the_window_no_longer_counts(explainer, reader, moderator):
     mine(reader, explainer, 3)
     [held] = mine(reader, explainer, 1, status="pending")
-    services.comment_reject(comment=held, actor=moderator, reason="off_topic")
+    moderation.comment_reject(comment=held, actor=moderator, reason="off_topic")
     Comment.objects.filter(pk=held.pk).update(moderated_at=timezone.now() - timedelta(days=31))
-    assert pipeline.is_trusted(reader)
+    assert trust.is_trusted(reader)
 
 
 def test_trusted_reader_matching_a_hold_word_is_still_held(explainer, reader):
@@ -80,35 +80,33 @@ def test_trusted_reader_matching_a_hold_word_is_still_held(explainer, reader):
 def test_guest_is_never_trusted_however_many_approved(explainer):
     for _ in range(5):
         CommentFactory(explainer=explainer, guest_name="Ren", guest_email="ren@example.net")
-    comment = services.comment_submit(
+    comment = submission.comment_submit(
         explainer=explainer, body=TEXT, guest_name="Ren", guest_email="ren@example.net"
     )
     assert comment.status == "pending"
 
 
 def test_granted_trust_publishes_a_new_reader_at_once(explainer, reader, moderator):
-    services.reader_trust_set(user=reader, actor=moderator, trust="granted")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="granted")
     assert submit(explainer, reader).status == "approved"
 
 
 def test_revoked_trust_holds_a_reader_with_many_approved(explainer, reader, moderator):
     mine(reader, explainer, 5)
-    services.reader_trust_set(user=reader, actor=moderator, trust="revoked")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="revoked")
     assert submit(explainer, reader).status == "pending"
 
 
 def test_back_to_the_rule_after_a_revocation(explainer, reader, moderator):
     mine(reader, explainer, 5)
-    services.reader_trust_set(user=reader, actor=moderator, trust="revoked")
-    services.reader_trust_set(user=reader, actor=moderator, trust="auto")
-    assert pipeline.is_trusted(reader)
+    trust.reader_trust_set(user=reader, actor=moderator, trust="revoked")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="auto")
+    assert trust.is_trusted(reader)
 
 
 def test_grant_and_revoke_are_logged_with_who_and_whom(reader, moderator):
-    services.reader_trust_set(
-        user=reader, actor=moderator, trust="granted", note="Long-time reader"
-    )
-    services.reader_trust_set(user=reader, actor=moderator, trust="revoked")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="granted", note="Long-time reader")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="revoked")
     entries = list(
         ModerationAction.objects.filter(subject_user=reader)
         .order_by("pk")
@@ -121,25 +119,25 @@ def test_grant_and_revoke_are_logged_with_who_and_whom(reader, moderator):
 def test_only_moderators_change_trust(reader):
     other = UserFactory(username="someone")
     with pytest.raises(PermissionDenied):
-        services.reader_trust_set(user=reader, actor=other, trust="granted")
+        trust.reader_trust_set(user=reader, actor=other, trust="granted")
     assert not ModerationAction.objects.exists()
 
 
 def test_setting_the_same_trust_again_is_refused(reader, moderator):
-    services.reader_trust_set(user=reader, actor=moderator, trust="granted")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="granted")
     with pytest.raises(ValidationError):
-        services.reader_trust_set(user=reader, actor=moderator, trust="granted")
+        trust.reader_trust_set(user=reader, actor=moderator, trust="granted")
     assert ModerationAction.objects.count() == 1
 
 
 def test_unknown_trust_value_is_refused(reader, moderator):
     with pytest.raises(ValidationError):
-        services.reader_trust_set(user=reader, actor=moderator, trust="forever")
+        trust.reader_trust_set(user=reader, actor=moderator, trust="forever")
 
 
 def test_moderation_log_lists_a_trust_decision(client, reader, moderator):
     reader_services.reader_profile_update(user=reader, display_name="Hana")
-    services.reader_trust_set(user=reader, actor=moderator, trust="revoked")
+    trust.reader_trust_set(user=reader, actor=moderator, trust="revoked")
     client.force_login(moderator)
     response = client.get(reverse("moderation:log"))
     assert response.status_code == 200
@@ -189,3 +187,29 @@ def test_admin_trust_is_read_only_without_the_moderate_permission(client, reader
     )
     assert ReaderProfile.objects.get(pk=profile.pk).trust == "auto"
     assert not ModerationAction.objects.exists()
+
+
+def test_a_comment_the_pipeline_marked_as_spam_resets_trust(explainer, reader):
+    mine(reader, explainer, 3)
+    # The pipeline's own decision: no moderator, so no moderated_at.
+    mine(reader, explainer, 1, status="spam")
+    assert not trust.is_trusted(reader)
+    assert submit(explainer, reader).status == "pending"
+
+
+def test_a_removed_comment_resets_trust(explainer, reader, moderator):
+    mine(reader, explainer, 4)
+    [published] = mine(reader, explainer, 1)
+    moderation.comment_remove(comment=published, actor=moderator, reason="abusive")
+    assert not trust.is_trusted(reader)
+
+
+def test_spam_and_removals_outside_the_window_no_longer_count(explainer, reader, moderator):
+    mine(reader, explainer, 3)
+    [spam] = mine(reader, explainer, 1, status="spam")
+    [removed] = mine(reader, explainer, 1)
+    moderation.comment_remove(comment=removed, actor=moderator, reason="abusive")
+    long_ago = timezone.now() - timedelta(days=31)
+    Comment.objects.filter(pk=spam.pk).update(created_at=long_ago)
+    Comment.objects.filter(pk=removed.pk).update(moderated_at=long_ago)
+    assert trust.is_trusted(reader)

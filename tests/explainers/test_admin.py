@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from explainers.models import Correction, Explainer, Topic
+from explainers.services import explainer_history_message
 from tests.factories import (
     CorrectionFactory,
     DetailSectionFactory,
@@ -51,6 +52,12 @@ def form_data(response, form_id="explainer_form"):
 
 def messages_of(response):
     return [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+
+
+def history_of(explainer) -> list[str]:
+    """The explainer's history entries as the History page words them, oldest first."""
+    entries = LogEntry.objects.filter(object_id=str(explainer.pk)).order_by("pk")
+    return [explainer_history_message(entry) for entry in entries]
 
 
 def run_action(client, action, *explainers):
@@ -407,7 +414,7 @@ def test_save_and_publish_button_publishes_through_the_service(editor_client):
     assert response.url == change_url(explainer)
     explainer.refresh_from_db()
     assert explainer.is_published
-    assert LogEntry.objects.filter(object_id=str(explainer.pk), change_message="Published now.")
+    assert history_of(explainer)[-1] == "Published now."
 
 
 def test_save_and_publish_button_without_key_points_saves_but_explains(editor_client):
@@ -631,7 +638,7 @@ def test_significant_correction_added_in_admin_moves_updated_time(editor_client)
     correction = explainer.corrections.get()
     assert correction.significant
     assert explainer.significant_update_at == correction.created_at
-    assert LogEntry.objects.filter(change_message="Added significant correction.").exists()
+    assert "Added significant correction." in history_of(explainer)
 
 
 def test_silent_correction_added_in_admin_leaves_updated_time(editor_client):
@@ -748,3 +755,170 @@ def test_contributor_sees_a_live_explainers_correction_read_only(contributor_cli
     url = reverse("admin:explainers_correction_change", args=[correction.pk])
     page = lxml.html.fromstring(contributor_client.get(url).content)
     assert not page.xpath("//input[@name='_save']")
+
+
+# Comment settings: the service's permission decides, in every door -------------------------
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def offered_actions(client) -> set[str]:
+    response = client.get(CHANGELIST)
+    return {name for name, _ in response.context["action_form"].fields["action"].choices}
+
+
+def test_contributor_is_not_offered_closing_or_opening_comments(contributor_client):
+    ExplainerFactory()
+    assert not offered_actions(contributor_client) & {"close_comments", "open_comments"}
+
+
+@pytest.mark.parametrize(
+    ("action", "was_open"), [("close_comments", True), ("open_comments", False)]
+)
+def test_contributor_cannot_change_comments_on_a_live_explainer_by_posting_the_action(
+    contributor_client, action, was_open
+):
+    explainer = ExplainerFactory(published=True, comments_open=was_open)
+    response = run_action(contributor_client, action, explainer)
+    explainer.refresh_from_db()
+    assert explainer.comments_open is was_open
+    assert not LogEntry.objects.filter(object_id=str(explainer.pk)).exists()
+    assert [level for level, _ in messages_of(response)] == ["warning"]  # "No action selected."
+
+
+def test_moderator_may_close_comments_from_the_changelist(moderator_client):
+    explainer = ExplainerFactory(published=True)
+    response = run_action(moderator_client, "close_comments", explainer)
+    explainer.refresh_from_db()
+    assert explainer.comments_open is False
+    assert ("success", "Comments closed on 1 explainer.") in messages_of(response)
+
+
+def test_contributor_cannot_change_comment_settings_through_the_form(contributor_client):
+    explainer = ExplainerFactory(title="Draft", comments_open=True)
+    data = form_data(contributor_client.get(change_url(explainer)))
+    # Read-only, so not in the form: posted without it, as an unticked box would be.
+    assert "comments_open" not in data
+    response = contributor_client.post(change_url(explainer), data)
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.comments_open is True
+
+
+def test_editor_closes_comments_through_the_form(editor_client):
+    explainer = ExplainerFactory(comments_open=True)
+    data = form_data(editor_client.get(change_url(explainer)))
+    assert data["comments_open"] == "on"
+    data.pop("comments_open")
+    assert editor_client.post(change_url(explainer), data).status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.comments_open is False
+
+
+# Archive, not delete ----------------------------------------------------------------------------
+
+
+def delete_url(explainer):
+    return reverse("admin:explainers_explainer_delete", args=[explainer.pk])
+
+
+def test_archive_action_takes_a_published_explainer_off_the_site_and_keeps_it(editor_client):
+    explainer = ExplainerFactory(published=True, key_points=3, sources=1)
+    response = run_action(editor_client, "archive", explainer)
+    explainer.refresh_from_db()
+    assert explainer.status == Explainer.Status.ARCHIVED
+    assert not Explainer.objects.published().filter(pk=explainer.pk).exists()
+    assert ("success", "1 explainer archived.") in messages_of(response)
+    assert history_of(explainer) == ["Archived."]
+
+
+def test_archive_action_leaves_an_archived_explainer_alone(editor_client):
+    explainer = ExplainerFactory(status=Explainer.Status.ARCHIVED, title="Old")
+    response = run_action(editor_client, "archive", explainer)
+    assert messages_of(response) == [("info", "“Old” is already archived.")]
+
+
+def test_contributor_is_not_offered_archive(contributor_client):
+    ExplainerFactory()
+    assert "archive" not in offered_actions(contributor_client)
+
+
+def test_save_and_archive_button_archives_through_the_service(editor_client):
+    explainer = ExplainerFactory(published=True, key_points=3, sources=1)
+    data = form_data(editor_client.get(change_url(explainer)))
+    response = editor_client.post(change_url(explainer), {**data, "_archive": "Save and archive"})
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.status == Explainer.Status.ARCHIVED
+
+
+def test_contributor_posting_archive_button_is_refused_with_message(contributor_client):
+    explainer = ExplainerFactory(title="Mine")
+    data = form_data(contributor_client.get(change_url(explainer)))
+    assert 'name="_archive"' not in contributor_client.get(change_url(explainer)).content.decode()
+    response = contributor_client.post(
+        change_url(explainer), {**data, "_archive": "Save and archive"}, follow=True
+    )
+    explainer.refresh_from_db()
+    assert explainer.status == Explainer.Status.DRAFT
+    assert ("error", "“Mine”: You may not archive explainers.") in messages_of(response)
+
+
+def test_there_is_no_bulk_delete_action(editor_client):
+    ExplainerFactory()
+    assert "delete_selected" not in offered_actions(editor_client)
+
+
+@pytest.mark.parametrize(
+    "explainer_kwargs",
+    [
+        {"published": True},
+        # Unpublished again: it was on the site, so it may have comments.
+        {"status": Explainer.Status.DRAFT, "first_published_at": timezone.now()},
+        {"status": Explainer.Status.ARCHIVED, "first_published_at": timezone.now()},
+        {"status": Explainer.Status.REVIEW},
+    ],
+    ids=["published", "unpublished", "archived", "in review"],
+)
+def test_editor_cannot_delete_an_explainer_that_is_not_a_fresh_draft(
+    editor_client, explainer_kwargs
+):
+    explainer = ExplainerFactory(**explainer_kwargs)
+    page = lxml.html.fromstring(editor_client.get(change_url(explainer)).content)
+    assert not page.xpath("//a[contains(@class, 'deletelink')]")
+    assert editor_client.get(delete_url(explainer)).status_code == 403
+    assert editor_client.post(delete_url(explainer), {"post": "yes"}).status_code == 403
+    assert Explainer.objects.filter(pk=explainer.pk).exists()
+
+
+def test_editor_may_delete_a_draft_that_was_never_published(editor_client):
+    explainer = ExplainerFactory(key_points=2)
+    page = lxml.html.fromstring(editor_client.get(change_url(explainer)).content)
+    assert page.xpath("//a[contains(@class, 'deletelink')]")
+    response = editor_client.post(delete_url(explainer), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Explainer.objects.filter(pk=explainer.pk).exists()
+
+
+def test_renaming_a_source_in_the_admin_refreshes_the_search_of_explainers_citing_it(
+    editor_client,
+):
+    explainer = ExplainerFactory(published=True, sources=1)
+    source = explainer.sources.get()
+    data = {
+        "title": "全く新しい見出し",
+        "url": source.url,
+        "publisher": source.publisher,
+        "published_on": source.published_on.isoformat(),
+        "author": source.author,
+        "language": source.language,
+    }
+    url = reverse("admin:explainers_sourcearticle_change", args=[source.pk])
+    response = editor_client.post(url, data)
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert "全く新しい見出し" in explainer.search_document

@@ -18,6 +18,7 @@ from PIL import Image
 
 from explainers.demo import content
 from explainers.models import Correction, Explainer, SourceArticle
+from explainers.services import explainer_history_message
 
 pytestmark = pytest.mark.django_db
 
@@ -201,9 +202,10 @@ def test_demo_addresses_are_fictional():
 def test_published_explainers_went_through_the_publish_service():
     load_demo()
     for explainer in Explainer.objects.filter(status=Explainer.Status.PUBLISHED):
-        messages = LogEntry.objects.filter(object_id=str(explainer.pk)).values_list(
-            "change_message", flat=True
-        )
+        messages = [
+            explainer_history_message(entry)
+            for entry in LogEntry.objects.filter(object_id=str(explainer.pk))
+        ]
         assert any(message.startswith("Published") for message in messages)
         assert explainer.byline.username == "editor"
 

@@ -2,6 +2,7 @@
 values are computed on write."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,6 +11,7 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from explainers import models as explainer_models
 from explainers.models import (
     Correction,
     DetailSection,
@@ -287,6 +289,43 @@ def test_a_very_long_title_gets_a_slug_that_fits_the_field():
     validate_slug(explainer.slug)
 
 
+def test_a_slug_taken_between_the_check_and_the_insert_is_retried():
+    """Two saves of the same title at once: the second insert loses the race, and is retried
+    with the next free slug instead of a 500."""
+    first = ExplainerFactory(title="Same title")
+    assert first.slug == "same-title"
+    real = explainer_models.unique_slug
+    answers = iter(["same-title"])  # what the check saw before the other row was inserted
+
+    def racing_unique_slug(*args, **kwargs):
+        return next(answers, None) or real(*args, **kwargs)
+
+    with mock.patch.object(explainer_models, "unique_slug", side_effect=racing_unique_slug):
+        second = ExplainerFactory(title="Same title")
+    assert second.slug == "same-title-2"
+    assert Explainer.objects.filter(slug__startswith="same-title").count() == 2
+
+
+def test_a_topic_slug_taken_between_the_check_and_the_insert_is_retried():
+    TopicFactory(name="Energy", slug="energy")
+    real = explainer_models.unique_slug
+    answers = iter(["energy"])
+
+    def racing_unique_slug(*args, **kwargs):
+        return next(answers, None) or real(*args, **kwargs)
+
+    with mock.patch.object(explainer_models, "unique_slug", side_effect=racing_unique_slug):
+        topic = Topic(name="ENERGY!")
+        topic.save()
+    assert topic.slug == "energy-2"
+
+
+def test_a_slug_the_editor_chose_is_not_silently_changed():
+    ExplainerFactory(title="Taken", slug="taken")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ExplainerFactory(title="Other", slug="taken")
+
+
 def test_an_existing_slug_is_kept_when_the_title_changes():
     explainer = ExplainerFactory(title="First title", slug="")
     explainer.title = "Second title"
@@ -333,16 +372,48 @@ def test_refresh_derived_sets_reading_minutes_from_all_parts(settings):
     assert explainer.reading_minutes == 3  # ~503 words at 230 a minute
 
 
-def test_parts_keep_the_search_document_current_when_they_change():
+def test_one_refresh_after_a_part_changes_keeps_the_search_document_current():
     explainer = ExplainerFactory()
     point = KeyPointFactory(explainer=explainer, text="Original wording")
     explainer.refresh_from_db()
     assert "original wording" in explainer.search_document
     point.text = "Revised wording"
     point.save()
+    explainer.refresh_derived()
     explainer.refresh_from_db()
     assert "revised wording" in explainer.search_document
     assert "original wording" not in explainer.search_document
+
+
+@pytest.fixture
+def refresh_spy():
+    """Counts Explainer.refresh_derived calls, letting each one run."""
+    with mock.patch.object(
+        Explainer, "refresh_derived", autospec=True, side_effect=Explainer.refresh_derived
+    ) as spy:
+        yield spy
+
+
+def test_an_explainer_made_with_13_parts_is_refreshed_once(refresh_spy):
+    explainer = ExplainerFactory(title="Thirteen parts", key_points=5, sections=4, sources=4)
+    assert refresh_spy.call_count == 1
+    explainer.refresh_from_db()
+    points = [p.text for p in explainer.key_points.all()]
+    headings = [s.heading for s in explainer.sections.all()]
+    titles = [link.source.title for link in explainer.source_links.all()]
+    assert len(points) + len(headings) + len(titles) == 13
+    for expected in ["Thirteen parts", *points, *headings, *titles]:
+        assert expected.casefold() in explainer.search_document
+
+
+def test_saving_parts_alone_does_not_refresh_the_explainer(refresh_spy):
+    explainer = ExplainerFactory()
+    refresh_spy.reset_mock()
+    KeyPoint.objects.create(explainer=explainer, text="Saved alone", position=1)
+    DetailSection.objects.create(explainer=explainer, heading="H", body="B", position=1)
+    explainer.title = "Retitled"
+    explainer.save()
+    assert refresh_spy.call_count == 0  # the caller that saved them refreshes, once
 
 
 # __str__ and addresses.
@@ -416,7 +487,10 @@ def test_editors_may_edit_every_part_and_publish():
         for model in CONTENT_MODELS
         for action in ("add", "change", "delete", "view")
     }
-    assert explainer_codenames("Editors") == expected | {"publish_explainer"}
+    assert explainer_codenames("Editors") == expected | {
+        "publish_explainer",
+        "change_comment_settings",
+    }
 
 
 def test_contributors_may_write_but_not_publish_or_delete():
@@ -427,7 +501,8 @@ def test_contributors_may_write_but_not_publish_or_delete():
 
 
 def test_moderators_may_read_explainers_but_not_edit_them():
-    assert explainer_codenames("Moderators") == {"view_explainer"}
+    # Moderators open and close comments (explainers.0003), but change no explainer text.
+    assert explainer_codenames("Moderators") == {"view_explainer", "change_comment_settings"}
 
 
 def test_the_publish_permission_is_given_only_through_the_editors_group():
@@ -444,3 +519,67 @@ def test_a_topic_without_a_slug_gets_a_readable_unique_one_wherever_it_is_saved(
     second = Topic.objects.create(name="経済 ", description="Same reading, another topic")
     assert first.slug == "keizai"
     assert second.slug == "keizai-3"
+
+
+# Editor text: the same control-character rule as reader text (core.text.clean_text).
+
+
+def test_full_clean_then_save_stores_explainer_text_without_control_characters():
+    explainer = Explainer(
+        title="Tax\x00 reform\x01",
+        slug="tax-reform",
+        introduction="First line\nSecond\tline\x0b",
+        summary="Sum\u202emary",
+    )
+    explainer.full_clean()
+    explainer.save()
+    explainer.refresh_from_db()
+    assert explainer.title == "Tax reform"
+    assert explainer.introduction == "First line\nSecond\tline"  # newline and tab kept
+    assert explainer.summary == "Summary"
+    assert explainer.search_title == "tax reform"
+
+
+def test_every_part_is_cleaned_on_full_clean_and_save():
+    explainer = ExplainerFactory()
+    point = KeyPoint(explainer=explainer, text="Point\x0b one\x00", position=1)
+    section = DetailSection(
+        explainer=explainer,
+        heading="Head\x01ing",
+        body="Body\x00 text\n\nmore",
+        figure_caption="Cap\x02tion",
+        figure_credit="Cre\x03dit",
+        position=1,
+    )
+    source = SourceArticle(
+        title="Ti\x00tle",
+        url="https://news.example.com/x",
+        publisher="Pub\x01lisher",
+        author="Au\x0bthor",
+        published_on=datetime.date(2026, 11, 1),
+    )
+    topic = Topic(name="To\x00pic", slug="topic-x", description="De\x01scription")
+    for obj in (point, section, source, topic):
+        obj.full_clean()
+        obj.save()
+        obj.refresh_from_db()
+    correction = Correction(explainer=explainer, note="No\x00te\nline two")
+    correction.full_clean()
+    correction.save()
+    correction.refresh_from_db()
+    assert point.text == "Point one"
+    assert (section.heading, section.body) == ("Heading", "Body text\n\nmore")
+    assert "\x00" not in section.body_html
+    assert (section.figure_caption, section.figure_credit) == ("Caption", "Credit")
+    assert (source.title, source.publisher, source.author) == ("Title", "Publisher", "Author")
+    assert (topic.name, topic.description) == ("Topic", "Description")
+    assert correction.note == "Note\nline two"
+
+
+def test_save_without_full_clean_still_stores_clean_text():
+    explainer = ExplainerFactory(title="Saved\x00 directly")
+    point = KeyPointFactory(explainer=explainer, text="Vertical\x0b tab")
+    explainer.refresh_from_db()
+    point.refresh_from_db()
+    assert explainer.title == "Saved directly"
+    assert point.text == "Vertical tab"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from lxml import etree, html
 
 from explainers.models import DetailSection, Explainer, ExplainerSource
-from explainers.services import correction_add
+from explainers.services import correction_add, explainer_publish, explainer_unpublish
 from pages import seo
 from tests.factories import (
     DetailSectionFactory,
@@ -349,3 +349,83 @@ def test_staff_preview_of_a_draft_is_not_indexed(client, editor):
 def test_published_explainer_is_indexable(client):
     _, doc = page(client, published())
     assert doc.xpath('//meta[@name="robots"]') == []
+
+
+# One "last updated" rule: sitemap, feeds and JSON-LD agree.
+
+
+def feed_dates(client, explainer):
+    """(Atom <updated>, RSS <pubDate>) of the explainer's entry in the latest feeds."""
+    atom = etree.fromstring(client.get(reverse("explainers:feed_atom")).content)
+    ns = "{http://www.w3.org/2005/Atom}"
+    [entry] = [
+        e for e in atom.iter(f"{ns}entry") if e.find(f"{ns}link").get("href") == absolute(explainer)
+    ]
+    updated = datetime.datetime.fromisoformat(entry.findtext(f"{ns}updated"))
+    rss = etree.fromstring(client.get(reverse("explainers:feed_rss")).content)
+    [item] = [i for i in rss.iter("item") if i.findtext("link") == absolute(explainer)]
+    pubdate = datetime.datetime.strptime(item.findtext("pubDate"), "%a, %d %b %Y %H:%M:%S %z")
+    return updated, pubdate
+
+
+def assert_one_last_updated(client, explainer, expected):
+    atom_updated, _ = feed_dates(client, explainer)
+    assert atom_updated == expected
+    assert sitemap_entries(client)[absolute(explainer)] == timezone.localdate(expected).isoformat()
+    _, doc = page(client, explainer)
+    assert datetime.datetime.fromisoformat(json_ld(doc)["dateModified"]) == expected
+    assert datetime.datetime.fromisoformat(meta(doc, "article:modified_time")) == expected
+    explainer.refresh_from_db()
+    assert explainer.last_updated == expected
+
+
+def republished(editor, days_ago=3):
+    explainer = ExplainerFactory(key_points=3, sources=1)
+    first = (timezone.now() - datetime.timedelta(days=days_ago)).replace(microsecond=0)
+    explainer_publish(explainer=explainer, actor=editor, publish_at=first)
+    explainer_unpublish(explainer=explainer, actor=editor)
+    explainer_publish(explainer=explainer, actor=editor)
+    return explainer, first
+
+
+def test_a_republished_explainer_has_one_last_updated_date_everywhere(client, editor):
+    explainer, first = republished(editor)
+    assert_one_last_updated(client, explainer, first)
+    _, pubdate = feed_dates(client, explainer)
+    assert pubdate == first  # RSS pubDate, like datePublished, is the first publication
+    _, doc = page(client, explainer)
+    assert datetime.datetime.fromisoformat(json_ld(doc)["datePublished"]) == first
+
+
+def test_a_significant_correction_is_the_last_updated_date_everywhere(client, editor):
+    explainer, _first = republished(editor)
+    at = (timezone.now() - datetime.timedelta(hours=1)).replace(microsecond=0)
+    correction_add(explainer=explainer, kind="update", note="New figures.", significant=True, at=at)
+    assert_one_last_updated(client, explainer, at)
+
+
+def test_feed_order_follows_the_last_updated_date(client, editor):
+    old, _first = republished(editor, days_ago=5)
+    newer = published(days_ago=2)
+    atom = etree.fromstring(client.get(reverse("explainers:feed_atom")).content)
+    ns = "{http://www.w3.org/2005/Atom}"
+    links = [e.find(f"{ns}link").get("href") for e in atom.iter(f"{ns}entry")]
+    # Republishing is not an update: the explainer first published five days ago stays below.
+    assert links == [absolute(newer), absolute(old)]
+
+
+# Author names: readers.public_name(), never a login.
+
+
+def test_an_editor_without_a_public_name_is_never_shown_by_login(client):
+    editor = UserFactory(username="editor", is_staff=True, first_name="", last_name="")
+    explainer = published(byline=editor, key_points=1)
+    body, doc = page(client, explainer)
+    assert "By editor" not in body
+    assert doc.xpath('//*[@class="byline"]/text()') == ["By The newsroom"]
+    assert json_ld(doc)["author"]["name"] != "editor"
+    assert meta(doc, "article:author") != "editor"
+    for name in ("explainers:feed_rss", "explainers:feed_atom"):
+        feed = client.get(reverse(name)).content.decode()
+        assert ">editor<" not in feed
+        assert "editor@" not in feed

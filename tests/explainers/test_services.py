@@ -3,6 +3,7 @@ entry in the explainer's admin history."""
 
 import datetime
 import io
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -12,16 +13,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from explainers.models import Correction, Explainer
 from explainers.services import (
     correction_add,
+    explainer_history_message,
     explainer_publish,
     explainer_submit_for_review,
     explainer_unpublish,
     key_point_warning,
+    source_article_save,
 )
-from tests.factories import ExplainerFactory
+from pages import seo
+from tests.factories import ExplainerFactory, ExplainerSourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +38,13 @@ def _fast_password_hashing(settings):
 
 
 def history(explainer) -> list[tuple[str, str]]:
-    """(username, message) of each admin history entry for the explainer, oldest first."""
+    """(username, message) of each admin history entry for the explainer, oldest first,
+    worded as the History page words it (in the active language)."""
     entries = LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Explainer), object_id=str(explainer.pk)
     ).order_by("pk")
     assert all(entry.action_flag == CHANGE for entry in entries)
-    return [(entry.user.username, entry.change_message) for entry in entries]
+    return [(entry.user.username, explainer_history_message(entry)) for entry in entries]
 
 
 @pytest.fixture
@@ -98,10 +104,105 @@ def test_publish_at_a_future_time_schedules_without_showing_it(ready, editor):
     assert list(Explainer.objects.published(now=publish_at)) == [ready]
 
 
+def at_time(moment):
+    """Pretend it is `moment` (scheduling is decided at query time, so time is all it takes)."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_scheduling_does_not_set_a_first_published_time(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(days=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    ready.refresh_from_db()
+    assert ready.first_published_at is None
+    assert ready.first_published is None
+
+
+def test_a_scheduled_explainer_is_first_published_at_its_publish_time(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(hours=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    ready.refresh_from_db()
+    with at_time(publish_at + datetime.timedelta(minutes=1)):
+        assert ready.first_published == publish_at
+        data = seo.news_article(ready)
+    assert datetime.datetime.fromisoformat(data["datePublished"]) == publish_at
+
+
+def test_scheduled_then_unpublished_before_its_time_was_never_published(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(days=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    explainer_unpublish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.first_published_at is None
+    with at_time(publish_at + datetime.timedelta(days=1)):
+        assert ready.first_published is None
+        assert seo.news_article(ready)["datePublished"] is None
+
+
+def test_scheduled_then_published_now_is_first_published_now(ready, editor):
+    explainer_publish(
+        explainer=ready, actor=editor, publish_at=timezone.now() + datetime.timedelta(days=2)
+    )
+    explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.first_published_at == ready.publish_at <= timezone.now()
+    data = seo.news_article(ready)
+    assert datetime.datetime.fromisoformat(data["datePublished"]) == ready.publish_at
+
+
+def test_unpublishing_after_the_scheduled_time_keeps_it_as_first_published(ready, editor):
+    publish_at = timezone.now() + datetime.timedelta(hours=2)
+    explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
+    with at_time(publish_at + datetime.timedelta(hours=1)):
+        explainer_unpublish(explainer=ready, actor=editor)
+        ready.refresh_from_db()
+        assert ready.first_published_at == publish_at
+        explainer_publish(explainer=ready, actor=editor)
+    ready.refresh_from_db()
+    assert ready.first_published_at == publish_at
+
+
+# Source articles.
+
+
+def test_renaming_a_source_refreshes_the_explainers_citing_it():
+    link = ExplainerSourceFactory(source__title="Old headline")
+    explainer = link.explainer
+    explainer.refresh_from_db()
+    assert "old headline" in explainer.search_document
+    source = link.source
+    source.title = "New headline"
+    source_article_save(source=source)
+    explainer.refresh_from_db()
+    assert "new headline" in explainer.search_document
+    assert "old headline" not in explainer.search_document
+
+
+def test_source_article_save_validates_and_cleans():
+    link = ExplainerSourceFactory()
+    source = link.source
+    source.title = "Bad\x00 title"
+    source_article_save(source=source)
+    source.refresh_from_db()
+    assert source.title == "Bad title"
+    source.url = "not an address"
+    with pytest.raises(ValidationError):
+        source_article_save(source=source)
+
+
+def test_correction_note_with_control_characters_is_stored_clean(ready, editor):
+    explainer_publish(explainer=ready, actor=editor)
+    correction = correction_add(
+        explainer=ready, kind="correction", note="Da\x00te\x0b fixed.", significant=True
+    )
+    correction.refresh_from_db()
+    assert correction.note == "Date fixed."
+
+
 def test_scheduled_publication_is_logged_with_its_time(ready, editor):
     publish_at = timezone.now() + datetime.timedelta(days=2)
     explainer_publish(explainer=ready, actor=editor, publish_at=publish_at)
-    assert history(ready) == [("editor", f"Published at {publish_at.isoformat()}.")]
+    local_time = date_format(timezone.localtime(publish_at), "DATETIME_FORMAT")
+    assert history(ready) == [("editor", f"Published at {local_time}.")]
 
 
 def test_publish_refuses_an_explainer_without_a_source(editor):
@@ -160,10 +261,12 @@ def test_contributor_may_not_publish(ready, contributor):
     assert history(ready) == []
 
 
-def test_publish_fills_the_search_document(editor):
+def test_publish_keeps_the_search_document_made_when_the_parts_were_saved(editor):
+    """Whoever saved the parts refreshed the derived data once; publishing changes no text."""
     explainer = ExplainerFactory(key_points=3, sources=1, introduction="Ｗｉｎｄ power")
-    Explainer.objects.filter(pk=explainer.pk).update(search_document="", reading_minutes=0)
-    explainer_publish(explainer=explainer, actor=editor)
+    with mock.patch.object(Explainer, "refresh_derived") as refresh:
+        explainer_publish(explainer=explainer, actor=editor)
+    assert refresh.call_count == 0
     explainer.refresh_from_db()
     assert "wind power" in explainer.search_document
     assert explainer.reading_minutes >= 1
@@ -225,7 +328,7 @@ def test_significant_correction_moves_the_updated_time(ready, editor):
     assert correction.created_at == at
     assert ready.significant_update_at == at
     assert ready.updated_at == at
-    assert ready.lastmod == at
+    assert ready.last_updated == at
 
 
 def test_silent_correction_does_not_move_the_updated_time(ready, editor):
@@ -236,7 +339,7 @@ def test_silent_correction_does_not_move_the_updated_time(ready, editor):
     )
     ready.refresh_from_db()
     assert ready.significant_update_at is None
-    assert ready.lastmod == ready.first_published_at
+    assert ready.last_updated == ready.first_published_at
     assert Correction.objects.filter(explainer=ready, significant=False).count() == 1
 
 
@@ -291,11 +394,16 @@ def japanese_catalogue():
         yield
 
 
-def test_history_is_written_in_the_editors_language(ready, editor, japanese_catalogue):
+def test_history_is_worded_in_the_readers_language(ready, editor, japanese_catalogue):
     with translation.override("ja"):
         explainer_publish(explainer=ready, actor=editor)
         correction_add(
             explainer=ready, kind="update", note="New figures.", significant=True, actor=editor
         )
-    messages = [message for _, message in history(ready)]
+    assert [message for _, message in history(ready)] == [
+        "Published now.",
+        "Added significant update.",
+    ]
+    with translation.override("ja"):
+        messages = [message for _, message in history(ready)]
     assert messages == ["今すぐ公開しました。", "重要な更新を記録しました。"]

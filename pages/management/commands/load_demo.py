@@ -89,6 +89,7 @@ class Command(BaseCommand):
                 for spec in content.EXPLAINERS
             }
             self.load_corrections(explainers, editor, now)
+            # The one refresh of each explainer's derived data, with every part saved.
             for explainer in explainers.values():
                 explainer.refresh_derived()
             # Threads only where readers can see them: on published, already visible explainers.
@@ -188,9 +189,10 @@ class Command(BaseCommand):
                 explainer_publish(explainer=explainer, actor=editor, publish_at=publish_at)
             else:
                 # Keep it in the future on every run (a relative time), without a new history
-                # entry: the row count stays the same.
+                # entry: the row count stays the same. Readers have not seen it, so it has no
+                # first-published time (Explainer.first_published).
                 Explainer.objects.filter(pk=explainer.pk).update(
-                    publish_at=publish_at, first_published_at=publish_at
+                    publish_at=publish_at, first_published_at=None
                 )
         explainer.refresh_from_db()
         return explainer
