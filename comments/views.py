@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.addresses import client_ip
 from explainers.models import Explainer
+from readers.models import public_name
 
 from . import reports, threads
 from .flood import FloodLimitExceeded
@@ -58,6 +59,8 @@ def comment_post(request, slug, comment_id=None):
         return render(request, "comments/comment_form.html", context, status=403)
 
     user = request.user if request.user.is_authenticated else None
+    if user is not None:
+        context["commenting_as"] = public_name(user)
     if request.method == "GET":
         context["form"] = CommentForm(explainer=explainer, user=user)
         return render(request, "comments/comment_form.html", context)

@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import pytest  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 
-from tests.factories import UserFactory  # noqa: E402
+from tests.factories import ExplainerFactory, UserFactory  # noqa: E402
 
 CHROMIUM = os.environ.get("KAISETSU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("KAISETSU_REQUIRE_BROWSER", "") == "1"
@@ -161,6 +161,44 @@ def moderator(db):
 @pytest.fixture
 def reader(db):
     return UserFactory(username="reader")
+
+
+@pytest.fixture
+def explainer(db):
+    """A published explainer with everything its page shows: three key points and a source."""
+    return ExplainerFactory(published=True, key_points=3, sources=1)
+
+
+@pytest.fixture
+def mod_client(client, moderator):
+    """The test client, signed in as the moderator."""
+    client.force_login(moderator)
+    return client
+
+
+class QueryCounter:
+    """Count the queries of one GET; the response stays on `.response` for further checks."""
+
+    response = None
+
+    def __call__(self, client, url, status=200):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            self.response = client.get(url)
+        assert self.response.status_code == status, url
+        return len(queries)
+
+
+@pytest.fixture
+def count_queries():
+    """`count_queries(client, url)` returns how many queries a GET of `url` ran.
+
+    For tests that compare two counts (small data against large). A test that expects an
+    exact number uses pytest-django's `django_assert_num_queries` instead.
+    """
+    return QueryCounter()
 
 
 @pytest.fixture(scope="session")

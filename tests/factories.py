@@ -152,7 +152,20 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
     significant = True
 
 
-# --- Comments (appended by the comments app) ---------------------------------------------
+# --- Readers -----------------------------------------------------------------------------
+
+
+class ReaderProfileFactory(factory.django.DjangoModelFactory):
+    """A signed-in reader's profile (pass user=... to give an existing account one)."""
+
+    class Meta:
+        model = "readers.ReaderProfile"
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Reader {n}")
+
+
+# --- Comments ----------------------------------------------------------------------------
 
 
 class CommentFactory(factory.django.DjangoModelFactory):
@@ -186,3 +199,13 @@ class CommentReportFactory(factory.django.DjangoModelFactory):
     comment = factory.SubFactory(CommentFactory)
     reporter = factory.SubFactory(UserFactory)
     reason = "abusive"
+
+
+class WordListEntryFactory(factory.django.DjangoModelFactory):
+    """A word that holds comments for moderation (pass kind="block" to mark them as spam)."""
+
+    class Meta:
+        model = "comments.WordListEntry"
+
+    word = factory.Sequence(lambda n: f"word{n}")
+    kind = "hold"

@@ -35,10 +35,9 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, include, reverse
 from django.urls import path as url_path
 
-from comments.models import Comment, WordListEntry
+from comments.models import Comment
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
-from readers.models import ReaderProfile
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -49,9 +48,11 @@ from tests.factories import (
     ExplainerSourceFactory,
     KeyPointFactory,
     ModerationActionFactory,
+    ReaderProfileFactory,
     SourceArticleFactory,
     TopicFactory,
     UserFactory,
+    WordListEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ class World:
 
 def make_world(editor, contributor, moderator, reader) -> World:
     superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
-    ReaderProfile.objects.create(user=reader, display_name="Reader")
+    ReaderProfileFactory(user=reader, display_name="Reader")
     EmailAddress.objects.create(user=reader, email=reader.email, verified=True, primary=True)
     topic = TopicFactory()
     explainer = ExplainerFactory(published=True, key_points=3, sections=2, byline=editor)
@@ -186,7 +187,7 @@ def make_world(editor, contributor, moderator, reader) -> World:
     guest_comment = CommentFactory(explainer=explainer)
     ModerationActionFactory(comment=pending, actor=moderator)
     CommentReportFactory(comment=guest_comment, reporter=reader)
-    WordListEntry.objects.create(word="forbidden", kind="hold")
+    WordListEntryFactory(word="forbidden", kind="hold")
     return World(
         users={
             "reader": reader,

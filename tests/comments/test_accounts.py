@@ -6,9 +6,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from lxml import html
@@ -31,11 +29,6 @@ def _locmem_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.COMMENTS_MIN_SECONDS_TO_SUBMIT = 0
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 0
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True)
 
 
 def verified_reader(email="hana@example.net", display_name="Hana"):
@@ -393,20 +386,19 @@ def test_my_comments_lists_every_status_with_the_rejection_reason(client, explai
     assert "Someone else's" not in doc.text_content()
 
 
-def test_my_comments_costs_the_same_queries_for_few_and_many(client, explainer):
+def test_my_comments_costs_the_same_queries_for_few_and_many(client, explainer, count_queries):
     user = verified_reader()
     client.force_login(user)
     CommentFactory(explainer=explainer, user=user)
-    with CaptureQueriesContext(connection) as few:
-        client.get(reverse("my_comments"))
+    few = count_queries(client, reverse("my_comments"))
     for _ in range(10):
         CommentFactory(explainer=ExplainerFactory(published=True), user=user)
-    with CaptureQueriesContext(connection) as many:
-        client.get(reverse("my_comments"))
-    assert len(many) == len(few)
+    assert count_queries(client, reverse("my_comments")) == few
 
 
-def test_explainer_page_shows_readers_names_without_a_query_per_comment(client, explainer):
+def test_explainer_page_shows_readers_names_without_a_query_per_comment(
+    client, explainer, count_queries
+):
     def add_reader_comments(count):
         for _ in range(count):
             user = UserFactory()
@@ -419,13 +411,10 @@ def test_explainer_page_shows_readers_names_without_a_query_per_comment(client, 
             )
 
     add_reader_comments(1)
-    with CaptureQueriesContext(connection) as few:
-        client.get(explainer.get_absolute_url())
+    few = count_queries(client, explainer.get_absolute_url())
     add_reader_comments(8)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(explainer.get_absolute_url())
-    assert len(many) == len(few)
-    assert "Name of " in response.content.decode()
+    assert count_queries(client, explainer.get_absolute_url()) == few
+    assert "Name of " in count_queries.response.content.decode()
 
 
 def test_moderators_find_the_queue_from_their_account_page(client, moderator):

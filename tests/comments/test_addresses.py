@@ -8,7 +8,7 @@ from django.urls import reverse
 from comments.models import Comment, CommentReport
 from core.addresses import client_ip, reader_network
 from tests.comments.helpers import TEXT, guest_data
-from tests.factories import CommentFactory, ExplainerFactory
+from tests.factories import CommentFactory
 from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
@@ -85,11 +85,6 @@ def test_allauth_rate_limits_read_the_same_address(settings):
 
 
 # --- every per-address rule uses it ---------------------------------------------------------
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True, key_points=3, sources=1)
 
 
 def post(client, explainer, forwarded, n):

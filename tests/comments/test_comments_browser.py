@@ -5,14 +5,9 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from comments.models import Comment
-from tests.factories import CommentFactory, ExplainerFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True, key_points=3, sources=1)
 
 
 def sign_in_as(page, live_server, user):

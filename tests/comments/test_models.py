@@ -19,6 +19,7 @@ from tests.factories import (
     CommentReportFactory,
     ModerationActionFactory,
     UserFactory,
+    WordListEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -91,10 +92,10 @@ def test_one_report_per_user_is_enforced_by_the_database():
 
 
 def test_word_list_entry_is_unique_per_kind():
-    WordListEntry.objects.create(word="spam", kind="block")
-    WordListEntry.objects.create(word="spam", kind="hold")
+    WordListEntryFactory(word="spam", kind="block")
+    WordListEntryFactory(word="spam", kind="hold")
     with pytest.raises(IntegrityError):
-        WordListEntry.objects.create(word="spam", kind="block")
+        WordListEntryFactory(word="spam", kind="block")
 
 
 def test_word_list_entry_is_trimmed_on_clean():

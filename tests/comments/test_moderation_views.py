@@ -36,17 +36,6 @@ def make_comment(*, explainer=None, status=Status.PENDING, user=None, age=None, 
     return comment
 
 
-@pytest.fixture
-def mod_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True, title="Why the rate moved")
-
-
 def listed_pks(response):
     return [comment.pk for comment in response.context["comments"]]
 
@@ -150,7 +139,7 @@ def test_queue_shows_pending_counts_per_explainer(mod_client, explainer):
     make_comment(explainer=other, status=Status.APPROVED)
     response = mod_client.get(reverse("moderation:queue"))
     counts = {row["explainer__title"]: row["n"] for row in response.context["pending_by_explainer"]}
-    assert counts == {"Why the rate moved": 3, "Another story": 1}
+    assert counts == {explainer.title: 3, "Another story": 1}
     assert f'data-pending-count="{explainer.pk}">3<' in response.content.decode()
 
 

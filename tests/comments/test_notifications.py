@@ -50,11 +50,6 @@ def _mail(settings):
     settings.SITE_URL = "https://kaisetsu.example"
 
 
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True, title="Why the tram fares change")
-
-
 def reader(name, *, replies=False, decisions=False, language="en"):
     user = UserFactory(username=name, email=f"{name}@example.net")
     reader_services.reader_profile_update(
@@ -100,7 +95,7 @@ def test_published_reply_emails_the_author_who_opted_in(
     approve(reply, moderator, django_capture_on_commit_callbacks)
     [message] = mail.outbox
     assert message.to == ["aiko@example.net"]
-    assert "Why the tram fares change" in message.subject
+    assert explainer.title in message.subject
     assert f"https://kaisetsu.example{reply.get_absolute_url()}" in message.body
     assert "Botan" in message.body
 

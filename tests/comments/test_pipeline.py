@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from comments import pipeline, trust
 from comments.models import Comment, WordListEntry
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, WordListEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,11 @@ def no_premoderation(settings):
 
 
 def hold(word):
-    WordListEntry.objects.create(word=word, kind=WordListEntry.Kind.HOLD)
+    WordListEntryFactory(word=word, kind=WordListEntry.Kind.HOLD)
 
 
 def block(word):
-    WordListEntry.objects.create(word=word, kind=WordListEntry.Kind.BLOCK)
+    WordListEntryFactory(word=word, kind=WordListEntry.Kind.BLOCK)
 
 
 def test_guest_comment_is_premoderated():

@@ -40,11 +40,6 @@ def compiled_catalogue():
 ADDRESS = "203.0.113.7"
 
 
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True)
-
-
 def by(user, **kwargs):
     return CommentFactory(user=user, guest_name="", guest_email="", **kwargs)
 

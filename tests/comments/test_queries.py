@@ -1,20 +1,11 @@
 """The explainer page costs the same queries whatever the number of comments."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from comments.threads import with_comment_counts
 from tests.factories import CommentFactory, ExplainerFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def add_threads(explainer, threads, replies_each):
@@ -23,7 +14,7 @@ def add_threads(explainer, threads, replies_each):
         CommentFactory.create_batch(replies_each, explainer=explainer, parent=top)
 
 
-def test_explainer_page_query_count_is_the_same_with_0_and_200_comments(client):
+def test_explainer_page_query_count_is_the_same_with_0_and_200_comments(client, count_queries):
     empty = ExplainerFactory(published=True, key_points=3, sources=1)
     busy = ExplainerFactory(published=True, key_points=3, sources=1)
     add_threads(busy, threads=50, replies_each=3)  # 200 approved comments
@@ -47,7 +38,7 @@ def test_thread_page_is_three_queries(django_assert_num_queries):
                 assert reply.in_reply_to_id is None or reply.in_reply_to.author_name
 
 
-def test_later_comment_page_costs_the_same(client, settings):
+def test_later_comment_page_costs_the_same(client, settings, count_queries):
     settings.COMMENTS_PER_PAGE = 10
     explainer = ExplainerFactory(published=True)
     add_threads(explainer, threads=25, replies_each=1)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from comments import submission, text_checks
 from comments.models import Comment
 from tests.comments.helpers import TEXT, guest_data
-from tests.factories import CommentFactory, ExplainerFactory
+from tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,6 @@ HOSTILE = [
     "</textarea><script>alert(1)</script> words",
     "{{ settings.SECRET_KEY }} {% debug %} template words",
 ]
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True)
 
 
 def assert_no_executable_markup(html):

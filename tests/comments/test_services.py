@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 TEXT = "A calm and reasonable remark about the explainer."
 
 
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True)
-
-
 def submit(explainer, **kwargs):
     kwargs.setdefault("body", TEXT)
     if "user" not in kwargs:

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments import moderation, submission, trust
-from comments.models import Comment, ModerationAction, WordListEntry
+from comments.models import Comment, ModerationAction
 from readers import services as reader_services
 from readers.models import ReaderProfile
-from tests.factories import CommentFactory, ExplainerFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, WordListEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,6 @@ def _rules(settings):
     settings.COMMENTS_TRUSTED_AFTER_APPROVED = 3
     settings.COMMENTS_TRUST_REJECTION_WINDOW_DAYS = 30
     settings.COMMENTS_FLOOD_LIMIT_PER_MINUTE = 0
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True)
 
 
 def mine(user, explainer, n, status="approved"):
@@ -70,7 +65,7 @@ def test_a_rejection_outside_the_window_no_longer_counts(explainer, reader, mode
 
 
 def test_trusted_reader_matching_a_hold_word_is_still_held(explainer, reader):
-    WordListEntry.objects.create(word="guaranteed returns", kind="hold")
+    WordListEntryFactory(word="guaranteed returns", kind="hold")
     mine(reader, explainer, 3)
     comment = submit(explainer, reader, body="This promises guaranteed returns to everyone.")
     assert comment.status == "pending"

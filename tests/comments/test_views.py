@@ -8,14 +8,14 @@ from django.utils import timezone
 
 from comments.models import Comment, CommentReport
 from tests.comments.helpers import TEXT, guest_data, token
-from tests.factories import CommentFactory, ExplainerFactory, UserFactory
+from tests.factories import (
+    CommentFactory,
+    ExplainerFactory,
+    ReaderProfileFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def explainer():
-    return ExplainerFactory(published=True, key_points=3, sources=1)
 
 
 def post_url(explainer):
@@ -135,7 +135,15 @@ def test_signed_in_reader_is_not_asked_for_name_and_email(client, explainer, rea
     client.force_login(reader)
     page = content(client.get(post_url(explainer)))
     assert 'name="email"' not in page
-    assert "commenting as reader" in page
+    # The form names the reader as others will see them: never by their login name.
+    assert "commenting as Reader." in page
+    assert "commenting as reader" not in page
+
+
+def test_signed_in_reader_is_told_the_name_others_will_see(client, explainer, reader):
+    ReaderProfileFactory(user=reader, display_name="Hana")
+    client.force_login(reader)
+    assert "commenting as Hana." in content(client.get(post_url(explainer)))
 
 
 def test_form_page_of_an_unpublished_explainer_is_not_found(client):

@@ -28,7 +28,9 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = ["home", "explainer_ja", "explainer_en", "topic", "source", "search"]
 
 
-def explainer(*, language, title, introduction, summary, points, sections, topic, source, byline):
+def make_explainer(
+    *, language, title, introduction, summary, points, sections, topic, source, byline
+):
     when = timezone.now() - datetime.timedelta(days=1)
     item = ExplainerFactory(
         language=language,
@@ -56,7 +58,7 @@ def content():
     source = SourceArticleFactory(
         title="電力料金の見直しについて", publisher="Example Shimbun", language="ja"
     )
-    ja = explainer(
+    ja = make_explainer(
         language="ja",
         title="電力料金はなぜ上がるのか",
         introduction="来月から電力料金が改定されます。家計への影響を整理します。",
@@ -71,7 +73,7 @@ def content():
         byline=editor,
     )
     correction_add(explainer=ja, kind="correction", note="日付を訂正しました。", significant=True)
-    en = explainer(
+    en = make_explainer(
         language="en",
         title="Why electricity bills are rising",
         introduction="Bills change next month. Here is what it means for households.",

@@ -6,9 +6,7 @@ import lxml.html
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,41 +134,34 @@ def test_every_admin_page_loads_for_an_editor_in_bounded_queries(
     assert response.status_code == 200
 
 
-def _changelist_queries(client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(CHANGELIST)
-    assert response.status_code == 200
-    return len(queries), response
-
-
-def test_explainer_changelist_queries_do_not_grow_with_explainers(editor_client):
+def test_explainer_changelist_queries_do_not_grow_with_explainers(editor_client, count_queries):
     ExplainerFactory.create_batch(5, key_points=3, sources=1)
-    small, _ = _changelist_queries(editor_client)
+    small = count_queries(editor_client, CHANGELIST)
     ExplainerFactory.create_batch(25, key_points=3, sources=1)
-    large, response = _changelist_queries(editor_client)
-    assert response.context["cl"].result_count == 30
+    large = count_queries(editor_client, CHANGELIST)
+    assert count_queries.response.context["cl"].result_count == 30
     assert large == small
 
 
-def _change_page_queries(client, parts):
+def _explainer_with_parts(parts):
     explainer = ExplainerFactory(key_points=parts, sections=parts, sources=parts)
     explainer.topics.add(*TopicFactory.create_batch(parts))
     CorrectionFactory.create_batch(parts, explainer=explainer)
-    client.get(change_url(ExplainerFactory()))  # warm per-process caches (content types)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(change_url(explainer))
-    assert response.status_code == 200
-    return len(queries), explainer, response
+    return explainer
 
 
-def test_explainer_change_page_queries_do_not_grow_with_its_parts(editor_client):
-    small, _, _ = _change_page_queries(editor_client, 1)
-    large, _, _ = _change_page_queries(editor_client, 6)
-    assert large == small
+def test_explainer_change_page_queries_do_not_grow_with_its_parts(editor_client, count_queries):
+    small, large = _explainer_with_parts(1), _explainer_with_parts(6)
+    editor_client.get(change_url(ExplainerFactory()))  # warm per-process caches (content types)
+    assert count_queries(editor_client, change_url(large)) == count_queries(
+        editor_client, change_url(small)
+    )
 
 
 def test_change_page_shows_each_cited_source_in_its_autocomplete(editor_client):
-    _, explainer, response = _change_page_queries(editor_client, 3)
+    explainer = _explainer_with_parts(3)
+    response = editor_client.get(change_url(explainer))
+    assert response.status_code == 200
     doc = lxml.html.fromstring(response.content)
     for i, link in enumerate(explainer.source_links.select_related("source")):
         (option,) = doc.xpath(f'//select[@name="source_links-{i}-source"]/option[@selected]')

@@ -1,5 +1,7 @@
 """An editor's path through the admin in a real browser (Chromium, CSP enforced, JS on)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -16,19 +18,30 @@ def assert_clean(page):
 def drag(page, source, target):
     """Drag with real mouse movements, in steps, as a person does (SortableJS needs the moves).
 
-    Short pauses after pressing and before releasing let SortableJS notice the drag even when
-    the machine is busy; without them the drop can land before the drag has started.
+    Each step waits for SortableJS to show it has seen the last one (the row is chosen, the
+    drag has started, the row has moved to the target's place, the drop is done) rather than
+    sleeping: on a busy machine a drop released too early lands before the drag has started.
     """
+    row_id = source.locator("xpath=ancestor::tr[1]").get_attribute("id")
+    target_id = target.locator("xpath=ancestor::tr[1]").get_attribute("id")
+    row = page.locator(f"[id='{row_id}']")  # the row itself, wherever the drag puts it
     target.scroll_into_view_if_needed()
     source.scroll_into_view_if_needed()
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + 10, start["y"] + start["height"] / 2)
     page.mouse.down()
-    page.wait_for_timeout(150)
+    expect(row).to_have_class(re.compile(r"\bsortable-chosen\b"))
     page.mouse.move(start["x"] + 10, start["y"] - 5, steps=10)
+    expect(row).to_have_class(re.compile(r"\bsortable-ghost\b"))
     page.mouse.move(end["x"] + 10, end["y"] + 2, steps=30)
-    page.wait_for_timeout(300)
+    # Dropping above the target: the dragged row now sits where the target was.
+    page.wait_for_function(
+        "([rowId, targetId]) => document.getElementById(rowId).nextElementSibling"
+        " === document.getElementById(targetId)",
+        arg=[row_id, target_id],
+    )
     page.mouse.up()
+    expect(row).not_to_have_class(re.compile(r"\bsortable-(chosen|ghost)\b"))
 
 
 def key_point_texts(page):

@@ -1,12 +1,11 @@
 """Query budgets: a page's query count must not grow with the data it shows.
 
-Each test measures the same page for small and large data and compares the counts, after a
-warm-up request so one-off caches (sites, content types) do not count against either side.
+Each test measures the same page for small and large data with the shared `count_queries`
+fixture and compares the counts, after a warm-up request so one-off caches (sites, content
+types) do not count against either side.
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import (
@@ -20,13 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries.captured_queries)
 
 
 def explainer_with(*, key_points, sections, sources, topics, corrections, related):
@@ -64,7 +56,7 @@ def published_explainers(count, **extra):
     return explainers
 
 
-def test_explainer_page_query_count_does_not_grow_with_its_parts(client):
+def test_explainer_page_query_count_does_not_grow_with_its_parts(client, count_queries):
     small = explainer_with(key_points=3, sections=2, sources=1, topics=1, corrections=1, related=1)
     large = explainer_with(key_points=7, sections=10, sources=5, topics=4, corrections=4, related=7)
     client.get(small.get_absolute_url())  # warm-up
@@ -73,7 +65,7 @@ def test_explainer_page_query_count_does_not_grow_with_its_parts(client):
     )
 
 
-def test_home_query_count_is_the_same_for_5_and_50_explainers(client):
+def test_home_query_count_is_the_same_for_5_and_50_explainers(client, count_queries):
     published_explainers(5)
     client.get(reverse("explainers:home"))
     small = count_queries(client, reverse("explainers:home"))
@@ -81,7 +73,7 @@ def test_home_query_count_is_the_same_for_5_and_50_explainers(client):
     assert count_queries(client, reverse("explainers:home")) == small
 
 
-def test_topic_page_query_count_is_the_same_for_5_and_50_explainers(client):
+def test_topic_page_query_count_is_the_same_for_5_and_50_explainers(client, count_queries):
     topic = TopicFactory()
     for explainer in published_explainers(5):
         explainer.topics.add(topic)
@@ -92,7 +84,7 @@ def test_topic_page_query_count_is_the_same_for_5_and_50_explainers(client):
     assert count_queries(client, topic.get_absolute_url()) == small
 
 
-def test_search_query_count_is_the_same_for_5_and_50_results(client):
+def test_search_query_count_is_the_same_for_5_and_50_results(client, count_queries):
     url = reverse("explainers:search") + "?q=budget"
     published_explainers(5, title="Budget explained")
     client.get(url)
@@ -101,7 +93,7 @@ def test_search_query_count_is_the_same_for_5_and_50_results(client):
     assert count_queries(client, url) == small
 
 
-def test_source_page_query_count_is_the_same_for_5_and_50_explainers(client):
+def test_source_page_query_count_is_the_same_for_5_and_50_explainers(client, count_queries):
     source = SourceArticleFactory()
     for explainer in published_explainers(5):
         ExplainerSourceFactory(explainer=explainer, source=source, position=1)
