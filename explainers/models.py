@@ -10,7 +10,7 @@ import itertools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import markdown_to_html
+from core.search_tokens import parse_query
+from explainers import search
 from readers.models import public_name
 
 
@@ -82,6 +84,12 @@ class EditorTextMixin:
             value = getattr(self, name)
             if isinstance(value, str):
                 setattr(self, name, text.clean_text(value))
+
+    def clean_fields(self, exclude=None):
+        # Before the field checks, so a required field that held only control characters is
+        # refused as blank instead of being stored empty.
+        self.clean_editor_text()
+        super().clean_fields(exclude=exclude)
 
 
 class Language(models.TextChoices):
@@ -181,27 +189,19 @@ class ExplainerQuerySet(models.QuerySet):
         return self.annotate(last_updated_at=last_updated_of())
 
     def search(self, query: str):
-        """Explainers whose search document contains every term of the query.
+        """Explainers matching every term of the query, best first, from the full-text index.
 
-        Both sides are NFKC-folded and case-folded, so a Japanese word matches inside an
-        unspaced sentence and full-width/half-width or case variants match each other.
-        Hits in the title rank above hits elsewhere; newer first within a rank.
+        Tokens are `core.search_tokens`' (Japanese as bigrams, so a word is found inside a
+        compound; Latin words whole, so AI never matches "paid"); the index and ranking are
+        `explainers.search`'s, on PostgreSQL and SQLite alike. A "quoted phrase" matches as a
+        phrase. Annotates `search_rank`; equal ranks put newer explainers first.
         """
-        terms = text.fold(query).split()
-        if not terms:  # nothing searchable (e.g. only control characters): no results
+        parsed = parse_query(query)
+        if not parsed:  # nothing searchable (e.g. only punctuation or control characters)
             return self.none()
-        qs = self
-        title_hits = Q()
-        for term in terms:
-            qs = qs.filter(search_document__contains=term)
-            title_hits &= Q(search_title__contains=term)
-        return qs.annotate(
-            title_rank=models.Case(
-                models.When(title_hits, then=models.Value(1)),
-                default=models.Value(0),
-                output_field=models.IntegerField(),
-            )
-        ).order_by("-title_rank", "-publish_at", "-pk")
+        return search.filter_and_rank(self, connections[self.db], parsed).order_by(
+            "-search_rank", "-publish_at", "-pk"
+        )
 
     def related_to(self, explainer):
         """Explainers that share topics or sources with `explainer`, most shared first.
@@ -313,6 +313,8 @@ class Explainer(EditorTextMixin, models.Model):
     # Derived on write (see refresh_derived): folded text for search, and reading time.
     search_title = models.TextField(editable=False, default="")
     search_document = models.TextField(editable=False, default="")
+    # The readable text of every indexed part, for search result snippets (explainers.search).
+    search_text = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(
         _("reading time (minutes)"), default=0, editable=False
     )
@@ -406,18 +408,36 @@ class Explainer(EditorTextMixin, models.Model):
         """The byline as readers see it (`readers.public_name`: never a login), or ""."""
         return public_name(self.byline) if self.byline_id else ""
 
+    def search_source(self) -> search.Document:
+        """The parts search indexes, read fresh from the database (four queries)."""
+        sections = self.sections.values_list("heading", "body_html")
+        sources = self.source_links.values_list("source__title", "source__publisher")
+        return search.Document(
+            title=self.title,
+            introduction=self.introduction,
+            key_points=list(self.key_points.values_list("text", flat=True)),
+            sections=[f"{h}\n{html.unescape(strip_tags(b))}" for h, b in sections],
+            summary=self.summary,
+            sources=[f"{title} ({publisher})" for title, publisher in sources],
+            topics=list(self.topics.values_list("name", flat=True)),
+        )
+
     def refresh_derived(self, save: bool = True):
-        """Rebuild the search document and reading time from the explainer and its parts.
+        """Rebuild the search document, the search index and reading time from the
+        explainer and its parts.
 
         Called once, explicitly, by whoever saved the explainer or its parts: the admin's
         save_related, the services, the demo loader (no signals: one save, one refresh).
         """
-        key_points = list(self.key_points.values_list("text", flat=True))
-        sections = list(self.sections.values_list("heading", "body_html"))
-        source_titles = list(self.source_links.values_list("source__title", flat=True))
-        section_text = [f"{h}\n{html.unescape(strip_tags(b))}" for h, b in sections]
+        document = self.search_source()
         readable = "\n".join(
-            [self.title, self.introduction, *key_points, *section_text, self.summary]
+            [
+                self.title,
+                self.introduction,
+                *document.key_points,
+                *document.sections,
+                self.summary,
+            ]
         )
         self.search_title = text.fold(self.title)
         self.search_document = text.fold(
@@ -425,19 +445,26 @@ class Explainer(EditorTextMixin, models.Model):
                 [
                     self.title,
                     self.introduction,
-                    *key_points,
-                    *section_text,
+                    *document.key_points,
+                    *document.sections,
                     self.summary,
-                    *source_titles,
+                    *document.sources,
+                    *document.topics,
                 ]
             )
         )
+        self.search_text = document.plain_text()
         self.reading_minutes = text.reading_minutes(readable)
         if save and self.pk:
-            Explainer.objects.filter(pk=self.pk).update(
+            manager = Explainer.objects.db_manager(self._state.db)
+            manager.filter(pk=self.pk).update(
                 search_title=self.search_title,
                 search_document=self.search_document,
+                search_text=self.search_text,
                 reading_minutes=self.reading_minutes,
+            )
+            search.index_documents(
+                connections[manager.db], self._meta.db_table, [(self.pk, document)]
             )
 
 

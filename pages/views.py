@@ -12,10 +12,11 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from comments.submission import closed_reason
 from comments.threads import thread_page, with_comment_counts
+from core.search_tokens import highlight, parse_query, snippet
 from core.text import clean_text
 from explainers.models import (
     Correction,
@@ -23,6 +24,7 @@ from explainers.models import (
     Explainer,
     ExplainerSource,
     KeyPoint,
+    Language,
     SourceArticle,
     Topic,
 )
@@ -31,6 +33,8 @@ PAGE_SIZE = 10
 RELATED_LIMIT = 5
 # Longer than any real search; refusing it keeps a pasted essay from becoming hundreds of LIKEs.
 SEARCH_MAX_LENGTH = 200
+# Deep pages of a ranked search are never read; an offset this far is a crawler, not a reader.
+SEARCH_MAX_PAGE = 100
 
 
 def listed(explainers):
@@ -160,32 +164,88 @@ class SourceDetailView(ListView):
         return super().get_context_data(source=self.source, **kwargs)
 
 
-class SearchView(ListView):
-    """Search published explainers (Japanese and English; see ExplainerQuerySet.search)."""
+class SearchView(TemplateView):
+    """Search published explainers (Japanese and English; see ExplainerQuerySet.search).
+
+    Results come ranked from the full-text index, each with its title and a snippet of the
+    matching text, matches marked. Filters: `topic` (a topic's slug) and `language`. Pages are
+    read as PAGE_SIZE + 1 rows, so there is a next page exactly when the extra row exists:
+    no second query counts every match (the total is shown when the last page is reached).
+    """
 
     template_name = "explainers/search.html"
-    paginate_by = PAGE_SIZE
-    context_object_name = "explainers"
 
     def get(self, request, *args, **kwargs):
         # Control characters are never part of a search (PostgreSQL refuses NUL outright).
         self.query = clean_text(request.GET.get("q", "")).strip()
+        context = {"query": self.query, "max_length": SEARCH_MAX_LENGTH}
         if len(self.query) > SEARCH_MAX_LENGTH:
             # A clear answer, not a search: the query is refused before it reaches the database.
             message = _("Your search is too long. Please use at most %(max)d characters.") % {
                 "max": SEARCH_MAX_LENGTH
             }
-            context = {"query": self.query, "error": message, "max_length": SEARCH_MAX_LENGTH}
+            return TemplateResponse(
+                request, self.template_name, {**context, "error": message}, status=400
+            )
+        self.language = request.GET.get("language", "")
+        self.topic_slug = request.GET.get("topic", "")
+        self.topics = list(Topic.objects.only("name", "slug"))
+        self.topic = next((t for t in self.topics if t.slug == self.topic_slug), None)
+        if (self.language and self.language not in Language.values) or (
+            self.topic_slug and self.topic is None
+        ):
+            message = _("That filter does not exist. Choose a topic or language from the list.")
+            context.update(
+                error=message, search_topics=self.topics, search_languages=Language.choices
+            )
             return TemplateResponse(request, self.template_name, context, status=400)
+        try:
+            self.page = int(request.GET.get("page", "1"))
+        except ValueError:
+            raise Http404 from None
+        if not 1 <= self.page <= SEARCH_MAX_PAGE:
+            raise Http404
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
-        if not self.query:
-            return Explainer.objects.none()
-        return listed(Explainer.objects.published().search(self.query))
-
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, max_length=SEARCH_MAX_LENGTH, **kwargs)
+        parsed = parse_query(self.query)
+        explainers, has_next = [], False
+        if parsed:
+            results = Explainer.objects.published().search(self.query)
+            if self.language:
+                results = results.filter(language=self.language)
+            if self.topic:
+                results = results.filter(topics=self.topic)
+            offset = (self.page - 1) * PAGE_SIZE
+            # The page's ids first, then what the page shows for those rows only: annotated
+            # in the ranking query, comment counts would be counted for every match.
+            ids = list(results.values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1])
+            has_next = len(ids) > PAGE_SIZE
+            ids = ids[:PAGE_SIZE]
+            if self.page > 1 and not ids:
+                raise Http404
+            rows = listed(Explainer.objects.filter(pk__in=ids).order_by()).in_bulk()
+            explainers = [rows[pk] for pk in ids if pk in rows]
+            for explainer in explainers:
+                explainer.title_marked = highlight(explainer.title, parsed.highlight)
+                explainer.snippet = snippet(explainer.search_text, parsed)
+        first = (self.page - 1) * PAGE_SIZE + 1
+        return super().get_context_data(
+            query=self.query,
+            max_length=SEARCH_MAX_LENGTH,
+            explainers=explainers,
+            page=self.page,
+            has_next=has_next,
+            has_previous=self.page > 1,
+            first=first,
+            last=first + len(explainers) - 1,
+            total=None if has_next else first - 1 + len(explainers),
+            search_topics=self.topics,
+            search_topic=self.topic,
+            search_language=self.language,
+            search_languages=Language.choices,
+            **kwargs,
+        )
 
 
 def set_language(request, code):
