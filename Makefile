@@ -31,7 +31,11 @@ run: install messages
 	@echo ""
 	@echo "  Kaisetsu is running at http://$(HOST):$(PORT)/"
 	@echo "  Newsroom admin:        http://$(HOST):$(PORT)/admin/"
+	@echo "  Emails (sent by the background worker) are printed here."
 	@echo ""
+	@# The worker runs beside the server; leaving (Ctrl+C) stops both.
+	trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --no-startup-delay & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -387,3 +387,137 @@ class WordListEntry(models.Model):
         self.word = (self.word or "").strip()
         if not self.word:
             raise ValidationError({"word": _("Enter a word.")})
+
+
+class GuestReplySubscription(models.Model):
+    """A guest's request to hear about replies to their comment (double opt-in).
+
+    Nothing is sent to the address but the confirmation link until the guest follows it; the
+    row (and so the address) goes with the guest's other data after COMMENTS_IP_RETENTION_DAYS.
+    """
+
+    comment = models.OneToOneField(
+        Comment,
+        on_delete=models.CASCADE,
+        related_name="guest_subscription",
+        verbose_name=_("comment"),
+    )
+    email = models.EmailField(_("email"), help_text=_("The guest's address. Never shown."))
+    confirmed_at = models.DateTimeField(
+        _("confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("When the guest followed the link in the confirmation email."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("guest reply subscription")
+        verbose_name_plural = _("guest reply subscriptions")
+
+    def __str__(self):
+        return f"#{self.comment_id}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def failed(self):
+        """Notifications the mail server never took, after every retry: staff retry them."""
+        return self.filter(status=Notification.Status.FAILED)
+
+
+class Notification(models.Model):
+    """One email owed to one person because of one event: the outbox and the send log.
+
+    The event's service creates the row, and enqueues the task that sends it, inside its own
+    transaction, so a rolled-back decision owes nothing and a committed one is never forgotten.
+    `key` (event + recipient) is unique: the same event can never owe the same person twice,
+    and a worker sends only a row it has claimed (pending → sending, one conditional UPDATE),
+    so retries and racing workers never send it twice.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply published")
+        DECISION = "decision", _("Moderation decision")
+        DIGEST = "digest", _("Moderators' digest")
+        GUEST_CONFIRM = "guest_confirm", _("Guest: confirm the address")
+        GUEST_REPLY = "guest_reply", _("Guest: reply published")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent (no longer wanted)")
+
+    key = models.CharField(
+        _("idempotency key"),
+        max_length=200,
+        unique=True,
+        help_text=_("The event and the recipient: one email per event and person, ever."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+        help_text=_("Empty for a guest: the email goes to their subscription's address."),
+    )
+    guest_subscription = models.ForeignKey(
+        GuestReplySubscription,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("guest subscription"),
+    )
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("comment"),
+    )
+    action = models.CharField(
+        _("decision"), max_length=20, choices=ModerationAction.Action.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification email")
+        verbose_name_plural = _("notification emails")
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sending", "sent", "failed", "skipped"]),
+                name="notification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["reply", "decision", "digest", "guest_confirm", "guest_reply"]
+                ),
+                name="notification_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(guest_subscription__isnull=False),
+                name="notification_has_a_recipient",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key

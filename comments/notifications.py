@@ -1,11 +1,14 @@
-"""Emails to readers: a reply to their comment was published; a moderator decided on their
-comment. Both are opt-in on the reader's account page.
+"""Emails to readers (a reply to their comment was published; a moderator decided on their
+comment; both opt-in on the account page) and to moderators (the queue digest).
 
-Sending never decides anything. The services call `on_published` / `on_decision` inside their
-transaction; the email is built after the commit (so a rolled-back decision sends nothing) and
-any failure, building or sending, is logged and swallowed: a comment or a decision is never
-lost or refused because the mail server is down. With COMMENTS_EMAIL_IN_BACKGROUND on, the SMTP
-conversation itself runs in a background thread, so a slow server does not slow the request.
+No request sends an email. The services call `on_published` / `on_decision` inside their
+transaction; those write one `Notification` row per email owed (the outbox, keyed by event +
+recipient) and enqueue `comments.tasks.send_notification` for it in the same transaction, so a
+rolled-back decision owes nothing and a committed one is never forgotten. The task
+(`notification_deliver`) claims the row, builds the email, sends it and records the outcome:
+mail-server errors are retried with backoff (COMMENTS_NOTIFICATION_RETRY_DELAYS), then the row
+is marked failed for staff to retry from the admin; a template or programming error is a bug,
+logged loudly and not retried.
 
 Every email is multipart (text and HTML), written in the recipient's language, and carries a
 signed one-click unsubscribe link (also as List-Unsubscribe / List-Unsubscribe-Post headers,
@@ -14,21 +17,24 @@ else goes through autoescaping templates.
 """
 
 import logging
-import threading
-from functools import partial
+import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from core.tasks import enqueue_in_transaction
 from readers.models import ReaderProfile, public_name
-from readers.unsubscribe import KINDS, unsubscribe_url
+from readers.unsubscribe import KINDS, guest_token, unsubscribe_url
 
-from .models import Comment, ModerationAction
+from . import tasks
+from .models import Comment, GuestReplySubscription, ModerationAction, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +44,9 @@ NOTIFIED_DECISIONS = {
     ModerationAction.Action.REJECT,
     ModerationAction.Action.REMOVE,
 }
-
+# What the mail server (or the network to it) does when it fails: worth another try later.
+# socket.timeout is TimeoutError, an OSError; SMTPException is an OSError too.
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 # --- Building and sending ----------------------------------------------------------------
 
@@ -56,7 +64,9 @@ def _profile_for(user, kind: str) -> ReaderProfile | None:
 def build_message(*, user, profile, kind: str, template: str, context: dict):
     """One multipart email in the recipient's language, with its unsubscribe link and headers."""
     link = unsubscribe_url(user=user, kind=kind)
-    with translation.override(profile.email_language()):
+    # Staff may have no profile: the site's language then.
+    language = profile.email_language() if profile is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
         context = {
             **context,
             "recipient_name": public_name(user),
@@ -81,37 +91,6 @@ def build_message(*, user, profile, kind: str, template: str, context: dict):
     return message
 
 
-def _send_now(messages) -> None:
-    try:
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("Could not send %d notification email(s).", len(messages))
-
-
-def deliver(messages) -> None:
-    """Send, logging any failure; in a background thread when configured."""
-    messages = [message for message in messages if message is not None]
-    if not messages:
-        return
-    if settings.COMMENTS_EMAIL_IN_BACKGROUND:
-        threading.Thread(target=_send_now, args=(messages,), daemon=True).start()
-    else:
-        _send_now(messages)
-
-
-def _guarded(function):
-    """Run an after-commit job so that nothing it raises reaches the request."""
-
-    def run(**kwargs):
-        try:
-            function(**kwargs)
-        except Exception:
-            logger.exception("Notification job %s failed.", function.__name__)
-
-    run.__name__ = function.__name__
-    return run
-
-
 def _comment(comment_id):
     return (
         Comment.objects.select_related(
@@ -126,19 +105,21 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-@_guarded
-def send_reply_notification(*, comment_id) -> None:
-    """Tell the author of the comment answered that a reply to it is published."""
-    reply = _comment(comment_id)
+# --- What each kind of email says (built when it is sent) --------------------------------
+
+
+def _reply_message(notification):
+    """The reply email, or None when it is no longer owed (reply hidden, opt-in withdrawn)."""
+    reply = _comment(notification.comment_id)
     if reply is None or reply.status != Comment.Status.APPROVED or reply.parent_id is None:
-        return
+        return None
     answered = reply.in_reply_to or reply.parent
-    recipient = answered.user
-    if recipient is None or recipient.pk == reply.user_id:
-        return  # a guest (no opt-in possible) or answering oneself
+    recipient = notification.recipient
+    if answered.user_id != recipient.pk:
+        return None
     profile = _profile_for(recipient, "replies")
     if profile is None:
-        return
+        return None
     context = {
         "reply": reply,
         "answered": answered,
@@ -146,25 +127,21 @@ def send_reply_notification(*, comment_id) -> None:
         "reply_author": reply.author_name,
         "reply_url": _absolute(reply.get_absolute_url()),
     }
-    deliver(
-        [
-            build_message(
-                user=recipient, profile=profile, kind="replies", template="reply", context=context
-            )
-        ]
+    return build_message(
+        user=recipient, profile=profile, kind="replies", template="reply", context=context
     )
 
 
-@_guarded
-def send_decision_notification(*, comment_id, action) -> None:
-    """Tell a signed-in author what a moderator decided on their comment (and why, if not)."""
-    comment = _comment(comment_id)
-    if comment is None or comment.user is None:
-        return
-    profile = _profile_for(comment.user, "decisions")
+def _decision_message(notification):
+    """The decision email: what a moderator decided on the reader's comment, and why."""
+    comment = _comment(notification.comment_id)
+    recipient = notification.recipient
+    if comment is None or comment.user_id != recipient.pk:
+        return None
+    profile = _profile_for(recipient, "decisions")
     if profile is None:
-        return
-    action = ModerationAction.Action(action)
+        return None
+    action = ModerationAction.Action(notification.action)
     context = {
         "comment": comment,
         "explainer": comment.explainer,
@@ -178,17 +155,241 @@ def send_decision_notification(*, comment_id, action) -> None:
     with translation.override(profile.email_language()):
         # The reason's label is translated in the recipient's language, like the rest.
         context["reason"] = str(comment.get_rejection_reason_display() or "")
-    deliver(
-        [
-            build_message(
-                user=comment.user,
-                profile=profile,
-                kind="decisions",
-                template="decision",
-                context=context,
-            )
-        ]
+    return build_message(
+        user=recipient, profile=profile, kind="decisions", template="decision", context=context
     )
+
+
+def _digest_message(notification, *, now=None):
+    """The queue digest for one moderator, in their language; None when the queue emptied
+    before it went out, or they no longer want it."""
+    moderator = notification.recipient
+    if not moderator.is_active or not moderator.email:
+        return None
+    profile = ReaderProfile.objects.filter(user=moderator).first()
+    if profile is not None and not profile.notify_digest:
+        return None
+    data = moderation_digest_data(now=now or timezone.now())
+    if data is None:
+        return None
+    return build_message(
+        user=moderator, profile=profile, kind="digest", template="digest", context=data
+    )
+
+
+def guest_link(subscription, action: str) -> str:
+    token = guest_token(subscription_id=subscription.pk, email=subscription.email, action=action)
+    return _absolute(reverse(f"comments:guest_{action}", kwargs={"token": token}))
+
+
+def _guest_message(subscription, *, template: str, context: dict, headers=None):
+    """A guest's email, in their comment's explainer's language (a guest has no profile)."""
+    comment = subscription.comment
+    with translation.override(comment.explainer.language or settings.LANGUAGE_CODE):
+        context = {
+            **context,
+            "explainer": comment.explainer,
+            "SITE_NAME": settings.SITE_NAME,
+            "SITE_URL": settings.SITE_URL,
+        }
+        subject = render_to_string(f"comments/email/{template}_subject.txt", context)
+        text_body = render_to_string(f"comments/email/{template}.txt", context)
+        html_body = render_to_string(f"comments/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text_body,
+        to=[subscription.email],
+        headers=headers or {},
+    )
+    message.attach_alternative(html_body, "text/html")
+    return message
+
+
+def _guest_confirm_message(notification):
+    """The double opt-in: one email with the link that confirms the address, nothing else."""
+    subscription = notification.guest_subscription
+    if subscription is None or subscription.confirmed_at is not None:
+        return None
+    return _guest_message(
+        subscription,
+        template="guest_confirm",
+        context={"confirm_url": guest_link(subscription, "confirm")},
+    )
+
+
+def _guest_reply_message(notification):
+    """A reply to a guest's comment, to a confirmed address only, with its one-click stop."""
+    subscription = notification.guest_subscription
+    reply = _comment(notification.comment_id)
+    if subscription is None or subscription.confirmed_at is None or reply is None:
+        return None
+    if reply.status != Comment.Status.APPROVED:
+        return None
+    link = guest_link(subscription, "stop")
+    return _guest_message(
+        subscription,
+        template="guest_reply",
+        context={
+            "reply_author": reply.author_name,
+            "reply": reply,
+            "reply_url": _absolute(reply.get_absolute_url()),
+            "unsubscribe_url": link,
+        },
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+BUILDERS = {
+    Notification.Kind.REPLY: _reply_message,
+    Notification.Kind.DECISION: _decision_message,
+    Notification.Kind.DIGEST: _digest_message,
+    Notification.Kind.GUEST_CONFIRM: _guest_confirm_message,
+    Notification.Kind.GUEST_REPLY: _guest_reply_message,
+}
+
+
+# --- The outbox: rows written with the event, sent by a task --------------------------------
+
+
+def notification_create(
+    *, key: str, kind: str, recipient=None, comment=None, action="", guest_subscription=None
+) -> bool:
+    """Owe one email for one event, and enqueue its sending, in the caller's transaction.
+
+    The unique key makes this idempotent: the same event owes the same person one email,
+    however often it is reported. True when a new email is owed.
+    """
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                key=key,
+                kind=kind,
+                recipient=recipient,
+                comment=comment,
+                action=action or "",
+                guest_subscription=guest_subscription,
+            )
+    except IntegrityError:
+        return False
+    enqueue_in_transaction(tasks.send_notification, notification_id=notification.pk)
+    return True
+
+
+def _retry_delay(attempts: int) -> int | None:
+    """Seconds before the next try after `attempts` failed ones; None when none are left."""
+    delays = settings.COMMENTS_NOTIFICATION_RETRY_DELAYS
+    return delays[attempts - 1] if attempts <= len(delays) else None
+
+
+def _finish(notification_id, **fields) -> None:
+    Notification.objects.filter(pk=notification_id).update(**fields)
+
+
+def notification_deliver(*, notification_id: int, now=None) -> str:
+    """Send one owed email at most once, and record what happened (the task's body).
+
+    The row is claimed with one conditional UPDATE (pending → sending, or a claim older than
+    the lease, whose worker died); whoever does not win the claim sends nothing. Returns the
+    row's new status.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.COMMENTS_NOTIFICATION_LEASE_SECONDS)
+    claimed = (
+        Notification.objects.filter(pk=notification_id)
+        .filter(
+            Q(status=Notification.Status.PENDING)
+            | Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
+        )
+        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "not-claimed"  # sent, failed, or another worker holds it
+    notification = Notification.objects.select_related(
+        "recipient", "guest_subscription__comment__explainer"
+    ).get(pk=notification_id)
+    try:
+        message = BUILDERS[notification.kind](notification)
+    except Exception as error:
+        # A template or programming error: a bug to fix, not a mail server to wait for.
+        logger.exception("Notification %s could not be built.", notification.key)
+        _finish(notification_id, status=Notification.Status.FAILED, last_error=repr(error))
+        return Notification.Status.FAILED
+    if message is None:
+        _finish(notification_id, status=Notification.Status.SKIPPED)
+        return Notification.Status.SKIPPED
+    try:
+        get_connection().send_messages([message])
+    except TRANSIENT_ERRORS as error:
+        delay = _retry_delay(notification.attempts)
+        if delay is None:
+            logger.error(
+                "Notification %s failed after %d attempts: %r",
+                notification.key,
+                notification.attempts,
+                error,
+            )
+            _finish(notification_id, status=Notification.Status.FAILED, last_error=repr(error))
+            return Notification.Status.FAILED
+        logger.warning(
+            "Notification %s: the mail server failed (%r); retrying in %ds.",
+            notification.key,
+            error,
+            delay,
+        )
+        with transaction.atomic():
+            _finish(
+                notification_id,
+                status=Notification.Status.PENDING,
+                last_error=repr(error),
+                next_attempt_at=now + timedelta(seconds=delay),
+            )
+            enqueue_in_transaction(
+                tasks.send_notification, notification_id=notification_id, delay=delay
+            )
+        return Notification.Status.PENDING
+    except Exception as error:
+        logger.exception("Notification %s could not be sent.", notification.key)
+        _finish(notification_id, status=Notification.Status.FAILED, last_error=repr(error))
+        return Notification.Status.FAILED
+    _finish(notification_id, status=Notification.Status.SENT, sent_at=timezone.now(), last_error="")
+    return Notification.Status.SENT
+
+
+def notifications_retry(queryset) -> int:
+    """Staff's retry of failed emails: back to pending with fresh attempts, and enqueued."""
+    count = 0
+    with transaction.atomic():
+        # Locked through its own table: the admin's queryset joins the (nullable) recipient.
+        failed = Notification.objects.select_for_update().filter(
+            pk__in=list(queryset.values_list("pk", flat=True)), status=Notification.Status.FAILED
+        )
+        for pk in failed.values_list("pk", flat=True):
+            _finish(pk, status=Notification.Status.PENDING, attempts=0)
+            enqueue_in_transaction(tasks.send_notification, notification_id=pk)
+            count += 1
+    return count
+
+
+def notifications_requeue(*, now=None) -> int:
+    """Enqueue again what a dead worker held (claimed longer ago than the lease) and what is
+    overdue (pending past its next attempt by a lease: its job was lost). The claim makes a
+    duplicate job harmless. Run periodically (`manage.py requeue_notifications`)."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.COMMENTS_NOTIFICATION_LEASE_SECONDS)
+    owed = Notification.objects.filter(
+        Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
+        | Q(status=Notification.Status.PENDING, created_at__lt=stale, next_attempt_at__isnull=True)
+        | Q(status=Notification.Status.PENDING, next_attempt_at__lt=stale)
+    ).values_list("pk", flat=True)
+    count = 0
+    with transaction.atomic():
+        for pk in owed:
+            enqueue_in_transaction(tasks.send_notification, notification_id=pk)
+            count += 1
+    return count
 
 
 # --- Hooks called by the services (inside their transaction) ------------------------------
@@ -196,16 +397,99 @@ def send_decision_notification(*, comment_id, action) -> None:
 
 def on_published(comment) -> None:
     """A comment just became visible: if it is a reply, its thread's author may want to know."""
-    if comment.parent_id is not None:
-        transaction.on_commit(partial(send_reply_notification, comment_id=comment.pk))
+    if comment.parent_id is None:
+        return
+    answered = comment.in_reply_to or comment.parent
+    recipient = answered.user
+    if recipient is None:
+        _guest_reply_owed(comment, answered)
+        return
+    if recipient.pk == comment.user_id:
+        return  # answering oneself
+    if _profile_for(recipient, "replies") is None:
+        return
+    notification_create(
+        key=f"reply:{comment.pk}:user:{recipient.pk}",
+        kind=Notification.Kind.REPLY,
+        recipient=recipient,
+        comment=comment,
+    )
+
+
+def _guest_reply_owed(reply, answered) -> None:
+    """A guest hears of a reply only once they have confirmed their address."""
+    subscription = GuestReplySubscription.objects.filter(
+        comment=answered, confirmed_at__isnull=False
+    ).first()
+    if subscription is None or subscription.email.lower() == (reply.guest_email or "").lower():
+        return
+    notification_create(
+        key=f"guest-reply:{reply.pk}:subscription:{subscription.pk}",
+        kind=Notification.Kind.GUEST_REPLY,
+        comment=reply,
+        guest_subscription=subscription,
+    )
+
+
+def guest_replies_subscribe(*, comment) -> GuestReplySubscription | None:
+    """A guest ticked "email me about replies": store the address and owe it one email, the
+    confirmation link. Nothing else is sent to it until the link is followed."""
+    if comment.user_id is not None or not comment.guest_email:
+        return None
+    with transaction.atomic():
+        subscription, created = GuestReplySubscription.objects.get_or_create(
+            comment=comment, defaults={"email": comment.guest_email}
+        )
+        if created:
+            notification_create(
+                key=f"guest-confirm:{subscription.pk}",
+                kind=Notification.Kind.GUEST_CONFIRM,
+                comment=comment,
+                guest_subscription=subscription,
+            )
+    return subscription
+
+
+def _guest_subscription(subscription_id, email):
+    subscription = GuestReplySubscription.objects.filter(pk=subscription_id).first()
+    if subscription is None or subscription.email.lower() != email:
+        return None
+    return subscription
+
+
+def guest_replies_confirm(*, subscription_id, email, now=None) -> bool:
+    """The guest followed the confirmation link: replies from now on are emailed."""
+    subscription = _guest_subscription(subscription_id, email)
+    if subscription is None:
+        return False
+    GuestReplySubscription.objects.filter(pk=subscription.pk, confirmed_at__isnull=True).update(
+        confirmed_at=now or timezone.now()
+    )
+    return True
+
+
+def guest_replies_stop(*, subscription_id, email) -> bool:
+    """One-click unsubscribe for a guest: the subscription, and its address, are deleted."""
+    subscription = _guest_subscription(subscription_id, email)
+    if subscription is None:
+        return False
+    subscription.delete()
+    return True
 
 
 def on_decision(comment, action) -> None:
     """A moderator decided on a comment: tell its author (if they asked), and, when a reply
     was published, the author of the comment it answers."""
-    if action in NOTIFIED_DECISIONS and comment.user_id is not None:
-        transaction.on_commit(
-            partial(send_decision_notification, comment_id=comment.pk, action=action)
+    wanted = action in NOTIFIED_DECISIONS and comment.user_id is not None
+    if wanted and _profile_for(comment.user, "decisions") is not None:
+        # The event is the log entry the service just wrote: each decision is told once.
+        entry = comment.actions.order_by("-pk").values_list("pk", flat=True).first()
+        notification_create(
+            key=f"decision:{entry}:user:{comment.user_id}",
+            kind=Notification.Kind.DECISION,
+            recipient=comment.user,
+            comment=comment,
+            action=action,
         )
     if action == ModerationAction.Action.APPROVE:
         on_published(comment)
@@ -238,38 +522,30 @@ def moderation_digest_data(*, now=None) -> dict | None:
     }
 
 
-def moderation_digest_messages(*, now=None) -> list:
-    """One email per active moderator with an address, each in their language; [] when the
-    queue is empty (nobody is woken up to be told there is nothing to do)."""
-    from django.utils import timezone
-
-    data = moderation_digest_data(now=now or timezone.now())
-    if data is None:
-        return []
-    moderators = (
+def _digest_recipients():
+    return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=MODERATORS_GROUP)
         .exclude(email="")
-        .select_related("reader_profile")
+        .exclude(reader_profile__notify_digest=False)
         .distinct()
         .order_by("pk")
     )
-    messages = []
-    for moderator in moderators:
-        try:
-            language = moderator.reader_profile.email_language()
-        except ReaderProfile.DoesNotExist:
-            language = settings.LANGUAGE_CODE
-        with translation.override(language):
-            context = {**data, "SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
-            subject = render_to_string("comments/email/digest_subject.txt", context)
-            message = EmailMultiAlternatives(
-                subject=" ".join(subject.split()),
-                body=render_to_string("comments/email/digest.txt", context),
-                to=[moderator.email],
+
+
+def moderation_digest_enqueue(*, now=None) -> int:
+    """Owe each moderator who wants it today's digest (once a day, whatever reruns); nothing
+    when the queue is empty (nobody is woken up to be told there is nothing to do)."""
+    now = now or timezone.now()
+    if moderation_digest_data(now=now) is None:
+        return 0
+    day = timezone.localdate(now).isoformat()
+    with transaction.atomic():
+        return sum(
+            notification_create(
+                key=f"digest:{day}:user:{moderator.pk}",
+                kind=Notification.Kind.DIGEST,
+                recipient=moderator,
             )
-            message.attach_alternative(
-                render_to_string("comments/email/digest.html", context), "text/html"
-            )
-        messages.append(message)
-    return messages
+            for moderator in _digest_recipients()
+        )

@@ -2,24 +2,22 @@
 
 Two things differ from allauth's own: the client's address is read the way the comments read
 it (`core.addresses.client_ip`), and account emails (verification, password reset, "your
-password was changed") are written in the recipient's chosen language. allauth would use the
+password was changed") are written in the recipient's chosen language and sent by a worker
+(readers.tasks). allauth would use the
 language of whoever made the request, and a password reset can be asked for by anyone, in any
 language, for someone else's account.
 """
 
-import logging
-import smtplib
-import socket
-
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
-from django.contrib import messages
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from core.addresses import client_ip
 
 from .models import ReaderProfile
+from .tasks import account_email_enqueue, message_data
 
 
 def recipient_language(*, email: str, user=None) -> str | None:
@@ -33,13 +31,6 @@ def recipient_language(*, email: str, user=None) -> str | None:
     return ReaderProfile.objects.filter(user=user).values_list("language", flat=True).first()
 
 
-logger = logging.getLogger(__name__)
-
-# What a mail server that is down, slow or refusing raises (socket.timeout is an OSError
-# since Python 3.10; named for the reader). Anything else is a bug and is raised.
-MAIL_TRANSPORT_ERRORS = (smtplib.SMTPException, ConnectionError, socket.timeout, OSError)
-
-
 class ReaderAccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
         """allauth's own proxy handling raises ImproperlyConfigured (a 500) when the header is
@@ -47,28 +38,17 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         return client_ip(request) or super().get_client_ip(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Send in the recipient's language; a mail server that is down is not a 500.
+        """Write the email now, in the recipient's language; a worker sends it.
 
-        The account is kept (the reader can ask for the email again from the page allauth
-        shows next); the failure is logged and the reader told plainly.
+        Writing it here means a missing or broken template is a 500 in this request, where it
+        can be seen; sending it in a job means a mail server that is down delays the email
+        (retried with backoff) instead of failing the reader's request or losing it.
         """
         language = recipient_language(email=email, user=context.get("user"))
-        try:
-            with translation.override(language or translation.get_language()):
-                super().send_mail(template_prefix, email, context)
-        except MAIL_TRANSPORT_ERRORS:
-            logger.exception("Could not send the %s email", template_prefix)
-            request = getattr(self, "request", None)
-            if request is not None:
-                messages.error(
-                    request,
-                    _(
-                        "We could not send the email just now. Your account is safe; "
-                        "please ask for the email again in a few minutes."
-                    ),
-                )
-        except Exception:
-            # A missing or broken template, or a bug: not the mail server's fault, and
-            # nothing the reader can fix by asking again. It must reach the 500 alert.
-            logger.exception("The %s email could not be written", template_prefix)
-            raise
+        request = allauth_context.request
+        # What allauth's own send_mail puts in every account email's context.
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        with translation.override(language or translation.get_language()):
+            message = self.render_mail(template_prefix, email, ctx)
+        account_email_enqueue(message=message_data(message))

@@ -12,7 +12,7 @@ from django.urls import reverse
 # The salt predates this module; changing it would break the links in emails already sent.
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
 # Which profile switch each kind of email obeys.
-KINDS = {"replies": "notify_replies", "decisions": "notify_decisions"}
+KINDS = {"replies": "notify_replies", "decisions": "notify_decisions", "digest": "notify_digest"}
 
 
 def unsubscribe_token(*, user, kind: str) -> str:
@@ -35,3 +35,23 @@ def read_unsubscribe_token(token: str):
 def unsubscribe_url(*, user, kind: str) -> str:
     path = reverse("reader:unsubscribe", kwargs={"token": unsubscribe_token(user=user, kind=kind)})
     return f"{settings.SITE_URL}{path}"
+
+
+# Guests have no account: their links name the subscription and its address instead. A link
+# confirms (double opt-in) or stops; once the guest's data is purged it names nothing.
+GUEST_SALT = "comments.guest-replies"
+GUEST_ACTIONS = ("confirm", "stop")
+
+
+def guest_token(*, subscription_id: int, email: str, action: str) -> str:
+    return signing.dumps(
+        {"s": subscription_id, "e": email.lower(), "a": action}, salt=GUEST_SALT, compress=True
+    )
+
+
+def read_guest_token(token: str, *, action: str) -> tuple[int, str]:
+    """(subscription id, address) for a valid token for `action`; BadSignature otherwise."""
+    data = signing.loads(token, salt=GUEST_SALT)
+    if not isinstance(data, dict) or data.get("a") != action or action not in GUEST_ACTIONS:
+        raise signing.BadSignature("Not a link for this.")
+    return data.get("s"), data.get("e", "")

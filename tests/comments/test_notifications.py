@@ -2,7 +2,6 @@
 
 import io
 import logging
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from comments import moderation, notifications, submission
-from comments.models import Comment, ModerationAction
+from comments.models import Comment, ModerationAction, Notification
 from readers import services as reader_services
 from readers import unsubscribe
 from readers.models import ReaderProfile
@@ -46,7 +45,6 @@ def compiled_catalogue():
 @pytest.fixture(autouse=True)
 def _mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.COMMENTS_EMAIL_IN_BACKGROUND = False
     settings.SITE_URL = "https://kaisetsu.example"
 
 
@@ -353,7 +351,10 @@ def test_failing_mail_keeps_the_decision_and_logs(explainer, caplog, settings):
     comment.refresh_from_db()
     assert comment.status == "approved"
     assert ModerationAction.objects.filter(comment=comment, action="approve").exists()
-    assert "Could not send" in caplog.text
+    assert "failed after" in caplog.text
+    [owed] = Notification.objects.all()
+    assert (owed.status, owed.attempts) == ("failed", 5)
+    assert "ConnectionRefusedError" in owed.last_error
 
 
 @pytest.mark.django_db(transaction=True)
@@ -378,36 +379,8 @@ def test_failing_mail_keeps_the_comment_and_logs(explainer, caplog, settings):
     assert response.status_code == 302
     assert "posted=approved" in response["Location"]
     assert Comment.objects.filter(user=trusted, status="approved", parent=top).exists()
-    assert "Could not send" in caplog.text
-
-
-def test_background_sending_logs_a_failure_off_the_request(
-    explainer, moderator, settings, caplog, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.EMAIL_BACKEND = FAILING_BACKEND
-    settings.COMMENTS_EMAIL_IN_BACKGROUND = True
-    started = []
-
-    class RecordingThread(threading.Thread):
-        def start(self):
-            started.append(self)
-            super().start()
-
-    monkeypatch.setattr(notifications.threading, "Thread", RecordingThread)
-    comment = CommentFactory(
-        explainer=explainer,
-        user=reader("aiko", decisions=True),
-        guest_name="",
-        guest_email="",
-        status="pending",
-    )
-    with caplog.at_level(logging.ERROR, logger="comments.notifications"):
-        approve(comment, moderator, django_capture_on_commit_callbacks)
-        [thread] = started
-        thread.join(timeout=10)
-    assert "Could not send" in caplog.text
-    comment.refresh_from_db()
-    assert comment.status == "approved"
+    assert "failed after" in caplog.text
+    assert Notification.objects.get().status == "failed"
 
 
 # --- Unsubscribe --------------------------------------------------------------------------
@@ -469,15 +442,23 @@ def moderators_group():
     return Group.objects.get(name="Moderators")
 
 
-def test_digest_sends_nothing_when_the_queue_is_empty(moderator):
+def send_digest(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_moderation_digest", stdout=io.StringIO())
+
+
+def test_digest_sends_nothing_when_the_queue_is_empty(
+    moderator, django_capture_on_commit_callbacks
+):
     CommentFactory(status="approved")
-    out = io.StringIO()
-    call_command("send_moderation_digest", stdout=out)
+    send_digest(django_capture_on_commit_callbacks)
     assert mail.outbox == []
-    assert "empty" in out.getvalue()
+    assert not Notification.objects.exists()
 
 
-def test_digest_gives_count_oldest_age_and_busiest_explainers(moderator):
+def test_digest_gives_count_oldest_age_and_busiest_explainers(
+    moderator, django_capture_on_commit_callbacks
+):
     busy = ExplainerFactory(published=True, title="Busy explainer")
     quiet = ExplainerFactory(published=True, title="Quiet explainer")
     oldest = CommentFactory(explainer=quiet, status="pending")
@@ -486,7 +467,7 @@ def test_digest_gives_count_oldest_age_and_busiest_explainers(moderator):
         CommentFactory(explainer=busy, status="pending")
     CommentFactory(explainer=busy, status="approved")
     UserFactory(username="not-a-moderator")
-    call_command("send_moderation_digest", stdout=io.StringIO())
+    send_digest(django_capture_on_commit_callbacks)
     [message] = mail.outbox
     assert message.to == [moderator.email]
     assert "4 comments await moderation" in message.subject
@@ -495,12 +476,101 @@ def test_digest_gives_count_oldest_age_and_busiest_explainers(moderator):
     assert message.alternatives[0][1] == "text/html"
 
 
-def test_digest_goes_to_every_moderator_in_their_language(moderator):
+def test_digest_goes_to_every_moderator_in_their_language(
+    moderator, django_capture_on_commit_callbacks
+):
     other = UserFactory(username="mod-ja", email="mod-ja@example.net", is_staff=True)
     other.groups.add(moderators_group())
     reader_services.reader_profile_update(user=other, language="ja")
     CommentFactory(status="pending")
-    call_command("send_moderation_digest", stdout=io.StringIO())
+    send_digest(django_capture_on_commit_callbacks)
     by_address = {message.to[0]: message for message in mail.outbox}
     assert set(by_address) == {moderator.email, "mod-ja@example.net"}
     assert by_address["mod-ja@example.net"].subject != by_address[moderator.email].subject
+
+
+def test_digest_has_a_one_click_unsubscribe_that_stops_it(
+    moderator, django_capture_on_commit_callbacks
+):
+    CommentFactory(status="pending")
+    send_digest(django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith("https://kaisetsu.example/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in message.body
+    response = Client(enforce_csrf_checks=True).post(
+        link.removeprefix("https://kaisetsu.example"),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert ReaderProfile.objects.get(user=moderator).notify_digest is False
+    Notification.objects.all().delete()  # a new day
+    mail.outbox.clear()
+    send_digest(django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+
+
+def test_digest_is_owed_once_a_day_however_often_cron_runs(
+    moderator, django_capture_on_commit_callbacks
+):
+    CommentFactory(status="pending")
+    send_digest(django_capture_on_commit_callbacks)
+    send_digest(django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1
+
+
+def test_one_event_owes_one_email_however_often_it_is_reported(
+    explainer, django_capture_on_commit_callbacks
+):
+    top = CommentFactory(
+        explainer=explainer, user=reader("aiko", replies=True), guest_name="", guest_email=""
+    )
+    reply = CommentFactory(explainer=explainer, parent=top, status="approved")
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.on_published(reply)
+        notifications.on_published(reply)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().key == f"reply:{reply.pk}:user:{top.user_id}"
+
+
+def test_a_template_error_is_a_bug_logged_and_not_retried(
+    explainer, moderator, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def broken(notification):
+        raise ValueError("a bug in the template")
+
+    monkeypatch.setitem(notifications.BUILDERS, Notification.Kind.DECISION, broken)
+    comment = CommentFactory(
+        explainer=explainer,
+        user=reader("aiko", decisions=True),
+        guest_name="",
+        guest_email="",
+        status="pending",
+    )
+    with caplog.at_level(logging.ERROR, logger="comments.notifications"):
+        approve(comment, moderator, django_capture_on_commit_callbacks)
+    owed = Notification.objects.get()
+    assert (owed.status, owed.attempts) == ("failed", 1)
+    assert "a bug in the template" in caplog.text
+    assert mail.outbox == []
+
+
+def test_no_request_sends_mail_itself(explainer, moderator, django_capture_on_commit_callbacks):
+    """The decision only owes the email: nothing is sent until its job runs."""
+    comment = CommentFactory(
+        explainer=explainer,
+        user=reader("aiko", decisions=True),
+        guest_name="",
+        guest_email="",
+        status="pending",
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        moderation.comment_approve(comment=comment, actor=moderator)
+    assert mail.outbox == []
+    assert Notification.objects.get().status == "pending"
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().status == "sent"

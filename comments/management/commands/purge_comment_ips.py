@@ -1,20 +1,21 @@
-"""Forget old comment and report addresses (run daily from cron)."""
+"""Enqueue the purge of old comment and report addresses (run daily from cron or a timer)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from comments.privacy import comment_ips_purge
+from comments.tasks import purge_comment_ips
 
 
 class Command(BaseCommand):
     help = (
-        "Blank the address hashes of comments (and reader reports) older than "
+        "Enqueue the job that blanks the address hashes of comments (and reader reports) and "
+        "deletes guests' email addresses and reply subscriptions older than "
         "COMMENTS_IP_RETENTION_DAYS."
     )
 
     def handle(self, *args, **options):
-        comments, reports = comment_ips_purge()
+        result = purge_comment_ips.enqueue()
         self.stdout.write(
-            f"Forgot the address of {comments} comment(s) and {reports} report(s) older than "
-            f"{settings.COMMENTS_IP_RETENTION_DAYS} days."
+            f"Enqueued the purge of addresses older than {settings.COMMENTS_IP_RETENTION_DAYS} "
+            f"days (job {result.id})."
         )

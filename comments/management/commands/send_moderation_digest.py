@@ -1,22 +1,20 @@
-"""Email the moderators a summary of the queue (run from cron, e.g. every morning)."""
+"""Enqueue the moderators' queue digest (run from cron or a systemd timer, e.g. every morning).
 
-from django.core.mail import get_connection
+The command only enqueues: the worker (`manage.py db_worker`) builds and sends each
+moderator's email, with retries, like every other email.
+"""
+
 from django.core.management.base import BaseCommand
 
-from comments.notifications import moderation_digest_messages
+from comments.tasks import send_moderation_digest
 
 
 class Command(BaseCommand):
     help = (
-        "Email the Moderators group the pending count, the oldest pending comment's age and "
-        "the explainers with most pending comments. Sends nothing when the queue is empty."
+        "Enqueue the Moderators group's digest: the pending count, the oldest pending comment's "
+        "age and the explainers with most pending comments. Nothing when the queue is empty."
     )
 
     def handle(self, *args, **options):
-        messages = moderation_digest_messages()
-        if not messages:
-            self.stdout.write("The queue is empty: no digest sent.")
-            return
-        # A failure here should fail the cron job loudly, so it is not swallowed.
-        sent = get_connection().send_messages(messages)
-        self.stdout.write(f"Sent the moderation digest to {sent} moderator(s).")
+        result = send_moderation_digest.enqueue()
+        self.stdout.write(f"Enqueued the moderation digest (job {result.id}).")
