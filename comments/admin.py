@@ -21,10 +21,12 @@ from .models import (
     Comment,
     CommentReport,
     ModerationAction,
+    Notification,
     ReasonCode,
     WordListEntry,
 )
 from .moderation import TRANSITIONS, comments_bulk_moderate
+from .notifications import notifications_retry
 from .trust import reader_trust_set
 
 
@@ -257,6 +259,64 @@ class ModerationActionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The emails owed and what became of them. Rows are written by the services and the
+    worker only; staff read them and retry the failed ones (the mail server never took them)."""
+
+    list_display = ["created_at", "kind", "recipient", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["key", "recipient__email", "last_error"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    fields = [
+        "key",
+        "kind",
+        "recipient",
+        "comment",
+        "action",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return Truncator(obj.last_error).chars(80)
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = notifications_retry(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email is queued to be sent again.",
+                "%(count)d emails are queued to be sent again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CommentReport)
 class CommentReportAdmin(admin.ModelAdmin):
     list_display = ["created_at", "reason", "comment", "reporter"]
@@ -290,7 +350,15 @@ class ReaderProfileAdmin(admin.ModelAdmin):
     list_filter = ["trust", "notify_replies", "notify_decisions", "language"]
     search_fields = ["display_name", "user__username", "user__email"]
     list_select_related = ["user"]
-    fields = ["user", "display_name", "language", "notify_replies", "notify_decisions", "trust"]
+    fields = [
+        "user",
+        "display_name",
+        "language",
+        "notify_replies",
+        "notify_decisions",
+        "notify_digest",
+        "trust",
+    ]
     actions = ["grant_trust", "revoke_trust", "auto_trust"]
 
     def has_add_permission(self, request):

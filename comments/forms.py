@@ -44,6 +44,13 @@ class CommentForm(forms.Form):
         help_text=_("Never shown. Only the moderators can see it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    notify_replies = forms.BooleanField(
+        label=_("Email me when someone replies"),
+        required=False,
+        help_text=_(
+            "We first send a link to confirm the address; nothing else until you follow it."
+        ),
+    )
     body = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -77,6 +84,7 @@ class CommentForm(forms.Form):
             # Signed-in readers comment under their account name.
             del self.fields["name"]
             del self.fields["email"]
+            del self.fields["notify_replies"]  # readers choose on their account page
         else:
             self.fields["name"].required = True
             self.fields["email"].required = True

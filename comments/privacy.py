@@ -24,7 +24,7 @@ from core.addresses import reader_network
 from core.sanitize import plain_text_to_html
 from readers.privacy import iso
 
-from .models import Comment, CommentReport, ModerationAction
+from .models import Comment, CommentReport, GuestReplySubscription, ModerationAction
 
 PURGED_PREFIX = "purged-"
 
@@ -74,6 +74,22 @@ def report_addresses_purge(*, now=None) -> int:
                 )
             )
         )
+
+
+def guest_emails_purge(*, now=None) -> tuple[int, int]:
+    """Forget guests' addresses older than the retention period: their reply subscriptions
+    (and the emails owed to them) and the address on their comments. (subscriptions, comments)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    with transaction.atomic():
+        subscriptions = GuestReplySubscription.objects.filter(comment__created_at__lt=cutoff)
+        gone = subscriptions.count()
+        subscriptions.delete()
+        comments = (
+            Comment.objects.filter(created_at__lt=cutoff, user__isnull=True)
+            .exclude(guest_email="")
+            .update(guest_email="")
+        )
+    return gone, comments
 
 
 def comment_ips_purge(*, now=None) -> tuple[int, int]:

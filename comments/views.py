@@ -8,18 +8,21 @@ everyone who posts, so it is safe to cache, and the page says what happened.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.addresses import client_ip
 from explainers.models import Explainer
 from readers.models import public_name
+from readers.unsubscribe import read_guest_token
 
-from . import reports, threads
+from . import notifications, reports, threads
 from .flood import FloodLimitExceeded
 from .forms import CommentForm, ReportForm
 from .models import Comment
@@ -92,6 +95,8 @@ def comment_post(request, slug, comment_id=None):
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            if data.get("notify_replies"):
+                notifications.guest_replies_subscribe(comment=comment)
             return HttpResponseRedirect(_posted_url(comment))
     return render(request, "comments/comment_form.html", context, status=status)
 
@@ -151,3 +156,30 @@ def my_comments(request):
     return render(
         request, "comments/account/my_comments.html", {"page_obj": page, "comments": page}
     )
+
+
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def guest_replies(request, token, action):
+    """A guest's link from an email, no account: GET asks, POST confirms the address (double
+    opt-in) or stops the emails (one click, also as List-Unsubscribe-Post). The signed token
+    is the only credential and can do only this, hence no CSRF token."""
+    try:
+        subscription_id, email = read_guest_token(token, action=action)
+    except signing.BadSignature:
+        subscription_id = None
+    context = {"action": action, "token": token}
+    if subscription_id is None:
+        context["invalid"] = True
+        return render(request, "comments/guest_replies.html", context, status=400)
+    if request.method == "POST":
+        change = (
+            notifications.guest_replies_confirm
+            if action == "confirm"
+            else notifications.guest_replies_stop
+        )
+        done = change(subscription_id=subscription_id, email=email)
+        context["done" if done else "invalid"] = True
+        return render(request, "comments/guest_replies.html", context, status=200 if done else 400)
+    return render(request, "comments/guest_replies.html", context)

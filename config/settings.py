@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
     # Ours, lowest layer first (import-linter holds them to it; see docs/architecture.md).
     "core",
     "readers",
@@ -233,6 +235,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Where django.core.mail.backends.filebased.EmailBackend writes (tests count emails there).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Kaisetsu <noreply@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -328,6 +332,21 @@ COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 # IP addresses are kept only as a keyed hash, and purged after the retention period.
 COMMENTS_IP_HASH_KEY = os.environ.get("COMMENTS_IP_HASH_KEY", "") or SECRET_KEY
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 90)
-# Reader notifications: with this on, the SMTP conversation happens in a background thread
-# after the commit, so a slow mail server never slows a comment post or a decision down.
-COMMENTS_EMAIL_IN_BACKGROUND = env_bool("COMMENTS_EMAIL_IN_BACKGROUND", False)
+# Notification emails are sent by background tasks (comments.tasks), never by a request.
+# A send that fails on the mail server (SMTP error, timeout) is retried after each of these
+# delays in seconds, then recorded as failed for staff to retry from the admin.
+COMMENTS_NOTIFICATION_RETRY_DELAYS = [
+    int(seconds) for seconds in env_list("COMMENTS_NOTIFICATION_RETRY_DELAYS", "60,300,1800,7200")
+]
+# A notification claimed by a worker that has not finished it in this many seconds (the worker
+# died) may be claimed again by `manage.py requeue_notifications`.
+COMMENTS_NOTIFICATION_LEASE_SECONDS = env_int("COMMENTS_NOTIFICATION_LEASE_SECONDS", 600)
+
+# Background work: Django's tasks API (the django-tasks backport until Django 6). Jobs are rows
+# in our own database (django-tasks-db), run by `manage.py db_worker` beside gunicorn; moving to
+# another backend changes this block, not the code.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+    }
+}

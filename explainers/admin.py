@@ -52,6 +52,7 @@ from .services import (
     explainer_submit_for_review,
     explainer_unpublish,
     source_article_save,
+    topic_save,
 )
 
 MARKDOWN_HELP = _(
@@ -358,6 +359,15 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             .annotate(key_point_count=Count("key_points", distinct=True))
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """The readers' search index over every status (editors find what readers find),
+        plus an exact slug; the change list keeps its own ordering."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found = Explainer.objects.search(term).values("pk")
+        return queryset.filter(models.Q(pk__in=found) | models.Q(slug=term)), False
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
@@ -421,7 +431,21 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     def save_model(self, request, obj, form, change):
         if not change and obj.byline_id is None:
             obj.byline = request.user
+        comments_change = change and "comments_open" in form.changed_data
+        if change:
+            stored = Explainer.objects.get(pk=obj.pk)
+            if "publish_at" in form.changed_data:
+                # Moving the publish time never moves when readers first saw it.
+                obj.first_published_at = stored.first_published
+            if comments_change:
+                # Opening or closing comments is the service's (permission, history event).
+                obj.comments_open = stored.comments_open
         super().save_model(request, obj, form, change)
+        if comments_change:
+            explainer_comments_set(
+                explainer=obj, actor=request.user, open_comments=form.cleaned_data["comments_open"]
+            )
+            obj.refresh_from_db(fields=["comments_open"])
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Correction:
@@ -545,6 +569,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(explainer_count=Count("explainers"))
+
+    def save_model(self, request, obj, form, change):
+        # The service saves it and refreshes the search index of every explainer under it.
+        topic_save(topic=obj)
 
     @admin.display(description=_("explainers"), ordering="explainer_count")
     def explainer_count(self, obj):

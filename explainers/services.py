@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Correction, Explainer, SourceArticle
+from .models import Correction, Explainer, SourceArticle, Topic
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
 # Editors and moderators hold it (explainers.0003); contributors do not, so the comment
@@ -151,6 +151,21 @@ def source_article_save(*, source: SourceArticle) -> SourceArticle:
         for explainer in Explainer.objects.filter(source_links__source=source).distinct():
             explainer.refresh_derived()
     return source
+
+
+def topic_save(*, topic: Topic) -> Topic:
+    """Validate and save a topic, then refresh the explainers filed under it.
+
+    Topic names are in the search index, so a rename must reach those explainers: the one
+    explicit refresh, as for sources.
+    """
+    with transaction.atomic():
+        # A blank slug is filled from the name on save (Topic.save): not an error here.
+        topic.full_clean(exclude=None if topic.slug else ["slug"])
+        topic.save()
+        for explainer in Explainer.objects.filter(topics=topic).distinct():
+            explainer.refresh_derived()
+    return topic
 
 
 def correction_add(

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.text import clean_name
+
 # What readers see where a staff member has no public name of their own.
 NEWSROOM_NAME = _("The newsroom")
 
@@ -64,6 +66,11 @@ class ReaderProfile(models.Model):
         default=False,
         help_text=_("An email when a moderator publishes or rejects one of the reader's comments."),
     )
+    notify_digest = models.BooleanField(
+        _("email moderators the daily queue digest"),
+        default=True,
+        help_text=_("Moderators only: the morning summary of comments waiting in the queue."),
+    )
     language = models.CharField(
         _("email language"),
         max_length=10,
@@ -96,6 +103,15 @@ class ReaderProfile(models.Model):
 
     def __str__(self):
         return self.display_name or str(self.user)
+
+    def save(self, *args, **kwargs):
+        self.display_name = clean_name(self.display_name)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # At the model, whatever door (the reader's page, the admin): a name with nothing
+        # visible in it, or control characters, is no name.
+        self.display_name = clean_name(self.display_name)
 
     def email_language(self) -> str:
         return self.language or settings.LANGUAGE_CODE

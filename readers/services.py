@@ -7,7 +7,9 @@ from core.text import clean_name
 
 from .models import ReaderProfile
 
-PROFILE_FIELDS = frozenset({"display_name", "language", "notify_replies", "notify_decisions"})
+PROFILE_FIELDS = frozenset(
+    {"display_name", "language", "notify_replies", "notify_decisions", "notify_digest"}
+)
 
 
 def reader_profile_get(*, user) -> ReaderProfile:

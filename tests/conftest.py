@@ -98,6 +98,7 @@ ROLE_MIGRATIONS = (
     "explainers.migrations.0002_roles",
     "explainers.migrations.0003_comment_settings_permission",
     "comments.migrations.0002_roles",
+    "comments.migrations.0007_moderators_open_close_comments",
 )
 
 
@@ -113,11 +114,12 @@ def ensure_roles():
         app_label = module_name.split(".")[0]
         for name, codenames in import_module(module_name).ROLES.items():
             group, _ = Group.objects.get_or_create(name=name)
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
+            for codename in codenames:
+                # A plain codename is the migration's own app's; a pair names another app's.
+                label, code = codename if isinstance(codename, tuple) else (app_label, codename)
+                group.permissions.add(
+                    *Permission.objects.filter(content_type__app_label=label, codename=code)
                 )
-            )
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, include, reverse
 from django.urls import path as url_path
 
-from comments.models import Comment
+from comments.models import Comment, GuestReplySubscription, Notification
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
 from tests.factories import (
@@ -188,6 +188,24 @@ def make_world(editor, contributor, moderator, reader) -> World:
     ModerationActionFactory(comment=pending, actor=moderator)
     CommentReportFactory(comment=guest_comment, reporter=reader)
     WordListEntryFactory(word="forbidden", kind="hold")
+    # The outbox, with a failed email and a guest's reply subscription, as staff see them.
+    subscription = GuestReplySubscription.objects.create(
+        comment=guest_comment, email="guest@example.net"
+    )
+    Notification.objects.create(
+        key=f"reply:{guest_comment.pk}:user:{reader.pk}",
+        kind="reply",
+        recipient=reader,
+        comment=guest_comment,
+        status="failed",
+        last_error="SMTPServerDisconnected",
+    )
+    Notification.objects.create(
+        key=f"guest-confirm:{subscription.pk}",
+        kind="guest_confirm",
+        guest_subscription=subscription,
+        comment=guest_comment,
+    )
     return World(
         users={
             "reader": reader,
@@ -282,7 +300,10 @@ def real_values(template: str, name: str, world: World) -> list[str]:
         return [str(ContentType.objects.get_for_model(Explainer).pk)]
     if name in {"object_id", "id"}:
         model = admin_model(template) if name == "object_id" else type(reader)
-        return [str(pk) for pk in model.objects.values_list("pk", flat=True)[:2]]
+        pks = [str(pk) for pk in model.objects.values_list("pk", flat=True)[:2]]
+        # A model the world holds no row of (the task backend's results): a missing object
+        # must answer cleanly too.
+        return pks or ["1"]
     if name == "app_label":
         return ["explainers", "comments", "auth", "sites", "account"]
     if name == "url":

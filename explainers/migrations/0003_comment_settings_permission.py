@@ -1,10 +1,11 @@
-"""Who may open and close comments is one permission, held by editors and moderators."""
+"""Who may open and close comments is one permission, held by editors (and by moderators:
+the comments app grants it to its own group, comments.0007)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 # In the shape of 0002_roles.ROLES (tests restore groups from both after a flush).
-ROLES = {"Editors": ["change_comment_settings"], "Moderators": ["change_comment_settings"]}
+ROLES = {"Editors": ["change_comment_settings"]}
 
 
 def grant(apps, schema_editor):
@@ -33,7 +34,6 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("explainers", "0002_roles"),
-        ("comments", "0002_roles"),
     ]
 
     operations = [

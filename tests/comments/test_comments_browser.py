@@ -30,7 +30,7 @@ def test_reader_posts_a_comment_inline_and_sees_it_awaits_moderation(page, expla
     form.wait_for()
     assert page.url.endswith(explainer.get_absolute_url())  # inline: still on the explainer
     form.get_by_label("Name").fill("Midori")
-    form.get_by_label("Email").fill("midori@example.net")
+    form.get_by_role("textbox", name="Email").fill("midori@example.net")
     form.get_by_label("Comment").fill("この解説で背景がよく分かりました。ありがとうございます。")
     form.get_by_role("button", name="Send comment").click()
     page.wait_for_url("**posted=pending**")
@@ -54,7 +54,7 @@ def test_reader_replies_from_the_form_page_without_javascript(
     page.goto(explainer.get_absolute_url())
     page.locator(f"#comment-{top.pk}").get_by_role("link", name="Reply").click()
     page.get_by_label("Name").fill("Ren")
-    page.get_by_label("Email").fill("ren@example.net")
+    page.get_by_role("textbox", name="Email").fill("ren@example.net")
     page.locator("textarea[name=body]").fill("I had the same question, thank you.")
     page.get_by_role("button", name="Send reply").click()
     assert "awaiting moderation" in page.locator(".comment-status").inner_text()

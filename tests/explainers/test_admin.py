@@ -913,3 +913,29 @@ def test_renaming_a_source_in_the_admin_refreshes_the_search_of_explainers_citin
     assert response.status_code == 302
     explainer.refresh_from_db()
     assert "全く新しい見出し" in explainer.search_document
+
+
+def test_moving_the_publish_time_keeps_when_readers_first_saw_it(editor_client):
+    # Scheduled, and its time has come: readers have seen it, though nothing was stored then.
+    came = timezone.now() - datetime.timedelta(days=2)
+    explainer = ExplainerFactory(
+        published=True, key_points=3, sources=1, publish_at=came, first_published_at=None
+    )
+    data = form_data(editor_client.get(change_url(explainer)))
+    data.update({"publish_at_0": "2099-01-01", "publish_at_1": "09:00:00"})
+    response = editor_client.post(change_url(explainer), data)
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.first_published_at == came
+    assert explainer.first_published == came
+
+
+def test_closing_comments_in_the_change_form_goes_through_the_service(editor_client):
+    explainer = ExplainerFactory(published=True, key_points=3, sources=1)
+    data = form_data(editor_client.get(change_url(explainer)))
+    data.pop("comments_open", None)  # an unticked box is not submitted
+    response = editor_client.post(change_url(explainer), data)
+    assert response.status_code == 302
+    explainer.refresh_from_db()
+    assert explainer.comments_open is False
+    assert any("Closed comments" in line for line in history_of(explainer))

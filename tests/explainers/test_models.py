@@ -583,3 +583,10 @@ def test_save_without_full_clean_still_stores_clean_text():
     point.refresh_from_db()
     assert explainer.title == "Saved directly"
     assert point.text == "Vertical tab"
+
+
+def test_a_title_of_only_control_characters_is_refused_as_blank():
+    explainer = ExplainerFactory.build(title="\x01\x02", slug="only-controls")
+    with pytest.raises(ValidationError) as error:
+        explainer.full_clean()
+    assert "title" in error.value.message_dict
