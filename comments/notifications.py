@@ -17,7 +17,6 @@ else goes through autoescaping templates.
 """
 
 import logging
-import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from core.tasks import enqueue_in_transaction
+from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
 from readers.models import ReaderProfile, public_name
 from readers.unsubscribe import KINDS, guest_token, unsubscribe_url
 
@@ -46,7 +45,7 @@ NOTIFIED_DECISIONS = {
 }
 # What the mail server (or the network to it) does when it fails: worth another try later.
 # socket.timeout is TimeoutError, an OSError; SMTPException is an OSError too.
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+TRANSIENT_ERRORS = MAIL_TRANSPORT_ERRORS
 
 # --- Building and sending ----------------------------------------------------------------
 
@@ -278,12 +277,6 @@ def notification_create(
     return True
 
 
-def _retry_delay(attempts: int) -> int | None:
-    """Seconds before the next try after `attempts` failed ones; None when none are left."""
-    delays = settings.COMMENTS_NOTIFICATION_RETRY_DELAYS
-    return delays[attempts - 1] if attempts <= len(delays) else None
-
-
 def _finish(notification_id, **fields) -> None:
     Notification.objects.filter(pk=notification_id).update(**fields)
 
@@ -323,7 +316,7 @@ def notification_deliver(*, notification_id: int, now=None) -> str:
     try:
         get_connection().send_messages([message])
     except TRANSIENT_ERRORS as error:
-        delay = _retry_delay(notification.attempts)
+        delay = mail_retry_delay(notification.attempts)
         if delay is None:
             logger.error(
                 "Notification %s failed after %d attempts: %r",

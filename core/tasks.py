@@ -1,8 +1,11 @@
-"""Enqueueing background jobs (Django's tasks API) so they live and die with a transaction."""
+"""Background jobs (Django's tasks API): enqueueing them with a transaction, and the one rule
+for retrying an email (which errors are the mail server's, how long to wait)."""
 
+import smtplib
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
@@ -24,3 +27,14 @@ def enqueue_in_transaction(task_, *, delay: int = 0, **kwargs) -> None:
         task_.enqueue(**kwargs)
     else:
         transaction.on_commit(partial(task_.enqueue, **kwargs))
+
+
+# A mail server that is down, slow or refusing (socket.timeout and ConnectionError are
+# OSErrors). Anything else is a bug: not retried.
+MAIL_TRANSPORT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def mail_retry_delay(attempts: int) -> int | None:
+    """Seconds before the next try after `attempts` failed ones; None when none are left."""
+    delays = settings.COMMENTS_NOTIFICATION_RETRY_DELAYS
+    return delays[attempts - 1] if attempts <= len(delays) else None

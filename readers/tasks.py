@@ -4,18 +4,15 @@ email: a mail server that is down delays them, retried with backoff, and never l
 worker restart."""
 
 import logging
-import smtplib
-import socket
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils import timezone
 from django_tasks import task
 
-logger = logging.getLogger(__name__)
+from core.tasks import MAIL_TRANSPORT_ERRORS, mail_retry_delay
 
-MAIL_TRANSPORT_ERRORS = (smtplib.SMTPException, ConnectionError, socket.timeout, OSError)
+logger = logging.getLogger(__name__)
 
 
 def message_data(message: EmailMessage) -> dict:
@@ -45,19 +42,13 @@ def message_from(data: dict) -> EmailMultiAlternatives:
     return message
 
 
-def retry_delay(attempt: int) -> int | None:
-    """Seconds before the next try after `attempt` failed ones; None: give up."""
-    delays = settings.COMMENTS_NOTIFICATION_RETRY_DELAYS  # the same backoff as notifications
-    return delays[attempt - 1] if attempt <= len(delays) else None
-
-
 @task()
 def send_account_email(*, message: dict, attempt: int = 1) -> str:
     """Send one written account email; a mail-server error is retried with backoff."""
     try:
         message_from(message).send()
     except MAIL_TRANSPORT_ERRORS as error:
-        delay = retry_delay(attempt)
+        delay = mail_retry_delay(attempt)
         if delay is None:
             logger.error("Gave up sending an account email to %s: %s", message["to"], error)
             return "failed"
