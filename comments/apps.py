@@ -8,6 +8,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         from readers import privacy as reader_privacy
+        from readers import services as reader_services
 
         from . import privacy
 
@@ -18,3 +19,5 @@ class CommentsConfig(AppConfig):
             exporter=privacy.comments_personal_data,
             eraser=privacy.comments_author_erase,
         )
+        # Comments show their author's public name.
+        reader_services.on_public_name_change(privacy.author_renamed)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from readers.models import ReaderProfile
 
-from . import pipeline
+from . import counters, pipeline
 from .models import MODERATE_PERMISSION, Comment, WordListEntry
 from .moderation import comment_reject, comment_remove
 from .reports import comment_report
@@ -252,6 +252,9 @@ def load_demo_comments(explainers, users) -> int:
             )
             comment.full_clean()
             comment.save()
+            counters.comment_visibility_changed(
+                comment, was_visible=False, is_visible=counters.is_visible(comment.status)
+            )
             created_count += 1
             by_key[key] = comment
             if state == "rejected":

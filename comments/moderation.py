@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import notifications
+from . import counters, notifications
 from .models import MODERATE_PERMISSION, Comment, ModerationAction, ReasonCode
 
 S = Comment.Status
@@ -154,6 +154,11 @@ def _moderate(*, comment, actor, transition, reason, note) -> Comment:
                 "rejection_reason",
                 "is_reported",
             ]
+        )
+        counters.comment_visibility_changed(
+            comment,
+            was_visible=counters.is_visible(old_status),
+            is_visible=counters.is_visible(comment.status),
         )
         ModerationAction.objects.create(
             comment=comment,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from core.addresses import reader_network
 from core.sanitize import plain_text_to_html
+from explainers import cache as reader_pages
 from readers.privacy import iso
 
 from .models import Comment, CommentReport, GuestReplySubscription, ModerationAction
@@ -148,6 +149,12 @@ def deleted_comment_text(language: str) -> str:
         return gettext("This comment was removed because its author deleted their account.")
 
 
+def author_renamed(user) -> None:
+    """A commenter's public name changed: the pages of the explainers they commented on."""
+    explainer_ids = Comment.objects.filter(user=user).values_list("explainer_id", flat=True)
+    reader_pages.explainer_pages_changed(explainer_ids.distinct())
+
+
 def comments_author_erase(user) -> int:
     """Before the account goes: keep its comments as "Deleted user" with the text removed.
 
@@ -175,6 +182,8 @@ def comments_author_erase(user) -> int:
         by_language = {}
         for comment in comments:
             by_language.setdefault(comment.explainer.language, []).append(comment.pk)
+        # Their name and text leave the pages that show them.
+        reader_pages.explainer_pages_changed({comment.explainer_id for comment in comments})
         for language, pks in by_language.items():
             text = deleted_comment_text(language)
             # One update per language, however many comments; it writes body_html from the

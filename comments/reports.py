@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import pipeline
+from . import counters, pipeline
 from .models import Comment, CommentReport, ModerationAction
 from .privacy import ip_hash
 
@@ -49,6 +49,9 @@ def comment_report(*, comment, reason, user=None, ip_address="") -> CommentRepor
                 comment.hold_reasons = [*comment.hold_reasons, pipeline.REPORTED]
             comment.full_clean()
             comment.save(update_fields=["status", "is_reported", "hold_reasons"])
+            counters.comment_visibility_changed(
+                comment, was_visible=True, is_visible=counters.is_visible(comment.status)
+            )
             ModerationAction.objects.create(
                 comment=comment,
                 actor=None,

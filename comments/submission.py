@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.text import clean_name, clean_text
 
-from . import notifications, pipeline
+from . import counters, notifications, pipeline
 from .flood import flood_check
 from .models import Comment, ModerationAction
 from .privacy import ip_hash
@@ -26,7 +26,9 @@ class CommentsClosed(PermissionDenied):
     """The explainer takes no comments (closed by an editor, or automatically)."""
 
 
-def _auto_close_at(explainer):
+def comments_close_at(explainer):
+    """When comments close by themselves (COMMENTS_CLOSE_AFTER_DAYS after first
+    publication), or None when they never do."""
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     published = explainer.first_published
     if days <= 0 or published is None:
@@ -40,7 +42,7 @@ def closed_reason(explainer) -> str | None:
         return _("The editors have closed comments on this explainer.")
     if not explainer.is_published:
         return _("Comments open when the explainer is published.")
-    close_at = _auto_close_at(explainer)
+    close_at = comments_close_at(explainer)
     if close_at is not None and timezone.now() >= close_at:
         return _("Comments close %(days)d days after publication.") % {
             "days": settings.COMMENTS_CLOSE_AFTER_DAYS
@@ -123,6 +125,8 @@ def comment_submit(
                 note=", ".join(verdict.reasons),
             )
         else:
-            # Published at once (trusted reader, staff): a reply tells its thread's author.
+            # Published at once (trusted reader, staff): readers see one more comment, and a
+            # reply tells its thread's author.
+            counters.comment_visibility_changed(comment, was_visible=False, is_visible=True)
             notifications.on_published(comment)
     return comment

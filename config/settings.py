@@ -90,6 +90,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous reader pages from the shared cache (core/page_cache.py): a hit needs none of
+    # the middleware below. The headers they add (CSP, cross-origin policies) are stored with
+    # the page; SecurityMiddleware's (HTTPS redirect, HSTS, nosniff) are set on every answer.
+    "core.page_cache.SharedPageCacheMiddleware",
     "config.middleware.CrossOriginHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -152,13 +156,31 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, reusing its Redis client (core/redis_cache.py says why).
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX") or "kaisetsu",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The shared page cache (core/page_cache.py). Entries are exact (every change readers see
+# bumps the versions of the pages it changes), so they may live long; TIMEOUT only bounds the
+# memory a page nobody reads any more holds.
+KAISETSU_PAGE_CACHE_ALIAS = "default"
+KAISETSU_PAGE_CACHE_TIMEOUT = env_int("KAISETSU_PAGE_CACHE_TIMEOUT", 24 * 60 * 60)
+# Pages each worker also keeps in its own memory (checked against the shared versions on
+# every hit, so never staler): about 100 KB each.
+KAISETSU_PAGE_CACHE_LOCAL_COPIES = env_int("KAISETSU_PAGE_CACHE_LOCAL_COPIES", 200)
+# What browsers and shared caches in front of us (nginx, a CDN) are told. They are not told
+# when a page changes, so they keep a copy briefly: a browser a minute (back, reload), a
+# shared cache ten seconds, which already turns a spike into one request per page per ten
+# seconds. Both may serve a stale copy while they revalidate (a 304 from our cache), and for
+# a day if we are down.
+KAISETSU_PAGE_CACHE_CONTROL = os.environ.get("KAISETSU_PAGE_CACHE_CONTROL") or (
+    "public, max-age=60, s-maxage=10, stale-while-revalidate=60, stale-if-error=86400"
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,13 +1,17 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from comments.views import my_comments
+from core.page_cache import shared_page
 from pages.sitemaps import SITEMAPS
+from pages.sitemaps import depends as sitemap_depends
+from pages.sitemaps import index as sitemap_index
 
 admin.site.site_header = _("Kaisetsu newsroom")
 admin.site.site_title = _("Kaisetsu newsroom")
@@ -21,15 +25,35 @@ urlpatterns = [
     path("accounts/comments/", my_comments, name="my_comments"),
     path("accounts/", include("allauth.urls")),
     path("moderation/", include("comments.moderation_urls")),
-    path("comments/", include("comments.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # A sitemap index with sections of at most SECTION_SIZE addresses (pages/sitemaps.py).
+    path(
+        "sitemap.xml",
+        shared_page(sitemap_index, depends=sitemap_depends),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        shared_page(sitemap_views.sitemap, params=("p",), depends=sitemap_depends),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
-    path("", include("pages.urls")),
 ]
+
+# Reader pages carry their language in the address (/en/…, /ja/…), so the address alone
+# decides what a reader gets and any shared cache can serve it; the comment forms they bring
+# in follow the page's language. An address without one (every link published before)
+# redirects to the reader's language (LocaleMiddleware: the cookie, else Accept-Language).
+urlpatterns += i18n_patterns(
+    path("comments/", include("comments.urls")),
+    path("", include("pages.urls")),
+    prefix_default_language=True,
+)
 
 # Django's error views, minus a CSRF check that reads the body again (see config/views.py).
 handler400 = "config.views.bad_request"

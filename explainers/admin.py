@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .cache import explainer_changed, explainer_listing_tags
 from .forms import (
     CitedSourceInlineForm,
     ExplainerAdminForm,
@@ -434,6 +435,8 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         comments_change = change and "comments_open" in form.changed_data
         if change:
             stored = Explainer.objects.get(pk=obj.pk)
+            # The topic and source pages it is on before this save: a page it leaves changes.
+            request.kaisetsu_before = (stored.slug, explainer_listing_tags(stored.pk))
             if "publish_at" in form.changed_data:
                 # Moving the publish time never moves when readers first saw it.
                 obj.first_published_at = stored.first_published
@@ -474,8 +477,11 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The one refresh of derived data (search document, reading time), with every part saved.
+        # The one refresh of derived data (search document, reading time), with every part
+        # saved; then the reader pages that show it (page cache versions, after the commit).
         form.instance.refresh_derived()
+        old_slug, before = getattr(request, "kaisetsu_before", ("", set()))
+        explainer_changed(form.instance, before=before, old_slug=old_slug)
 
     # Workflow: the same services behind the actions and the change form's buttons -----------
 

@@ -10,10 +10,13 @@ class ExplainersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from readers import privacy as reader_privacy
+        from readers import services as reader_services
 
-        from . import privacy, signals
+        from . import cache, privacy, signals
 
         # After the sites app made its default record (it migrates first in INSTALLED_APPS).
         post_migrate.connect(signals.site_follows_site_url, sender=self)
         # An account named in a byline is kept until an editor moves the byline.
         reader_privacy.register("explainers", keeper=privacy.byline_keeper)
+        # Bylines show the editor's public name.
+        reader_services.on_public_name_change(cache.byline_renamed)

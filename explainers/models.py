@@ -11,9 +11,10 @@ import itertools
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
@@ -170,6 +171,11 @@ class SourceArticle(EditorTextMixin, models.Model):
     def get_absolute_url(self):
         return reverse("explainers:source", kwargs={"pk": self.pk})
 
+    def canonical_path(self) -> str:
+        """The source's page under its own language's prefix (links elsewhere keep the
+        reader's language): the address search engines and sitemaps are given."""
+        return canonical_path(self.language, "explainers:source", pk=self.pk)
+
     def clean(self):
         self.clean_editor_text()
 
@@ -203,22 +209,54 @@ class ExplainerQuerySet(models.QuerySet):
             "-search_rank", "-publish_at", "-pk"
         )
 
-    def related_to(self, explainer):
-        """Explainers that share topics or sources with `explainer`, most shared first.
+    def related_to(self, explainer, *, topic_ids=None, source_ids=None, per_link=None):
+        """Explainers that share topics or sources with `explainer`, most shared first, then
+        newest.
 
-        `shared` is the number of shared topics plus shared sources. Both are counted in
-        correlated subqueries, so this is one query however many topics, sources or
-        candidates there are; the pk filters let the database start from the link tables.
-        Slice the result ("a handful") where it is shown.
+        `shared` is the number of shared topics plus shared sources. One query.
+
+        Bounded, so its cost does not grow with the archive: the candidates are, for each of
+        the explainer's topics and sources, only the `per_link` (RELATED_CANDIDATES_PER_LINK)
+        newest explainers filed under it or citing it, newest by id, the order they were
+        written. Each is read from the (topic, explainer) or (source, explainer) index, in
+        index order, so a topic shared by a sixth of the archive costs `per_link` index entries
+        like a topic of five. Only those candidates are filtered by this queryset (e.g.
+        `published()`) and ranked, their `shared` counted through the (explainer, topic) and
+        (explainer, source) unique indexes. An explainer older than the newest `per_link` of
+        every topic and source it shares is not offered: related reading is recent news.
+
+        The explainer's own topics and sources are `topic_ids` and `source_ids` when given,
+        else read from `explainer.topics.all()` and `explainer.source_links.all()`: free when
+        the caller has them prefetched, two small queries otherwise. Slice the result ("a
+        handful") where it is shown.
         """
+        per_link = per_link or RELATED_CANDIDATES_PER_LINK
         topic_links = Explainer.topics.through.objects
-        own_topics = topic_links.filter(explainer_id=explainer.pk).values("topic_id")
-        own_sources = ExplainerSource.objects.filter(explainer_id=explainer.pk).values("source_id")
+        if topic_ids is None:
+            topic_ids = sorted({topic.pk for topic in explainer.topics.all()})
+        if source_ids is None:
+            source_ids = sorted({link.source_id for link in explainer.source_links.all()})
 
-        def shared(links, field, own):
-            return models.functions.Coalesce(
-                models.Subquery(
-                    links.filter(explainer_id=models.OuterRef("pk"), **{f"{field}__in": own})
+        def newest(links, field, ids):
+            """Link rows of the `per_link` newest other explainers under each of `ids`: one
+            index range each, from the `per_link`-th newest one's id up (all when fewer)."""
+            bounds = Q()
+            for pk in ids:
+                nth = (
+                    links.filter(**{field: pk})
+                    .exclude(explainer_id=explainer.pk)
+                    .order_by("-explainer_id")
+                    .values("explainer_id")[per_link - 1 : per_link]
+                )
+                bounds |= Q(**{field: pk}) & Q(explainer_id__gte=Coalesce(Subquery(nth), 0))
+            return links.filter(bounds).order_by().values("explainer_id")
+
+        def shared(links, field, ids):
+            if not ids:
+                return models.Value(0)
+            return Coalesce(
+                Subquery(
+                    links.filter(explainer_id=models.OuterRef("pk"), **{f"{field}__in": ids})
                     .order_by()
                     .values("explainer_id")
                     .annotate(n=models.Count("pk"))
@@ -228,22 +266,32 @@ class ExplainerQuerySet(models.QuerySet):
                 0,
             )
 
-        return (
-            self.filter(
-                Q(pk__in=topic_links.filter(topic_id__in=own_topics).values("explainer_id"))
-                | Q(
-                    pk__in=ExplainerSource.objects.filter(source_id__in=own_sources).values(
-                        "explainer_id"
-                    )
-                )
+        candidates = [
+            newest(links, field, ids)
+            for links, field, ids in (
+                (topic_links, "topic_id", topic_ids),
+                (ExplainerSource.objects, "source_id", source_ids),
             )
+            if ids
+        ]
+        if not candidates:
+            return self.none()
+        if len(candidates) > 1:
+            candidates = [candidates[0].union(*candidates[1:], all=True)]
+        return (
+            self.filter(pk__in=candidates[0])
             .exclude(pk=explainer.pk)
             .annotate(
-                shared=shared(topic_links, "topic_id", own_topics)
-                + shared(ExplainerSource.objects, "source_id", own_sources)
+                shared=shared(topic_links, "topic_id", topic_ids)
+                + shared(ExplainerSource.objects, "source_id", source_ids)
             )
             .order_by("-shared", "-publish_at", "-pk")
         )
+
+
+# How many of the newest explainers under each topic, and citing each source, are candidates
+# for an explainer's related reading (ExplainerQuerySet.related_to): its bound.
+RELATED_CANDIDATES_PER_LINK = 50
 
 
 class Explainer(EditorTextMixin, models.Model):
@@ -318,6 +366,12 @@ class Explainer(EditorTextMixin, models.Model):
     reading_minutes = models.PositiveIntegerField(
         _("reading time (minutes)"), default=0, editable=False
     )
+    # What readers see of the thread: comments readers may see (`Comment.objects.visible()`)
+    # and the top-level ones among them. Kept exact by `comments.counters`, in the transaction
+    # that changes a comment's visibility, so lists and the thread read a column, never a
+    # COUNT over the explainer's comments.
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
+    comment_thread_count = models.PositiveIntegerField(_("thread"), default=0, editable=False)
 
     objects = ExplainerQuerySet.as_manager()
 
@@ -359,6 +413,11 @@ class Explainer(EditorTextMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("explainers:detail", kwargs={"slug": self.slug})
+
+    def canonical_path(self) -> str:
+        """The explainer's page under its own language's prefix: its one canonical address
+        (the page in the other interface language names it as canonical)."""
+        return canonical_path(self.language, "explainers:detail", slug=self.slug)
 
     def clean(self):
         self.clean_editor_text()
@@ -468,6 +527,15 @@ class Explainer(EditorTextMixin, models.Model):
             )
 
 
+def canonical_path(language: str, name: str, **kwargs) -> str:
+    """A reader page's address with `language`'s prefix (the site's default language when
+    the interface has no such language)."""
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
 def last_updated_of(prefix: str = ""):
     """`Explainer.last_updated` in SQL, for ordering and aggregates over published rows.
 
@@ -502,6 +570,8 @@ class ExplainerSource(models.Model):
                 fields=["explainer", "source"], name="explainersource_unique_source"
             ),
         ]
+        # The newest explainers citing a source, in index order (ExplainerQuerySet.related_to).
+        indexes = [models.Index(fields=["source", "explainer"], name="explainersource_recent_idx")]
 
     def __str__(self):
         return f"{self.explainer} ← {self.source}"

@@ -3,6 +3,8 @@
 Each is keyword-only, runs in one transaction, validates with full_clean() before saving,
 and records the change in the explainer's history (the admin's LogEntry), so "who changed
 what, when" is visible on the admin's History page whatever door the change came through.
+Each change readers see also marks the reader pages that show it as stale (explainers/cache.py,
+after the commit).
 """
 
 import datetime
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from . import cache as reader_pages
 from .models import Correction, Explainer, SourceArticle, Topic
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
@@ -111,6 +114,7 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
         explainer.first_published_at = first_published
         explainer.full_clean()
         explainer.save(update_fields=["status", "publish_at", "first_published_at", "modified_at"])
+        reader_pages.explainer_changed(explainer)
         if explainer.publish_at <= now:
             explainer_history_add(actor=actor, explainer=explainer, event="published")
         else:
@@ -135,6 +139,7 @@ def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
         explainer.save(update_fields=["status", "first_published_at", "modified_at"])
+        reader_pages.explainer_changed(explainer)
         explainer_history_add(actor=actor, explainer=explainer, event="unpublished")
     return explainer
 
@@ -150,6 +155,7 @@ def source_article_save(*, source: SourceArticle) -> SourceArticle:
         source.save()
         for explainer in Explainer.objects.filter(source_links__source=source).distinct():
             explainer.refresh_derived()
+        reader_pages.source_changed(source)
     return source
 
 
@@ -162,9 +168,11 @@ def topic_save(*, topic: Topic) -> Topic:
     with transaction.atomic():
         # A blank slug is filled from the name on save (Topic.save): not an error here.
         topic.full_clean(exclude=None if topic.slug else ["slug"])
+        old_slug = Topic.objects.filter(pk=topic.pk).values_list("slug", flat=True).first()
         topic.save()
         for explainer in Explainer.objects.filter(topics=topic).distinct():
             explainer.refresh_derived()
+        reader_pages.topic_changed(topic, old_slug=old_slug if old_slug != topic.slug else "")
     return topic
 
 
@@ -205,6 +213,7 @@ def correction_add(
                 significant_update_at=correction.created_at
             )
             explainer.significant_update_at = correction.created_at
+        reader_pages.explainer_changed(explainer)
         event = "significant_correction" if significant else "silent_correction"
         explainer_history_add(actor=actor, explainer=explainer, event=event, kind=correction.kind)
     return correction
@@ -224,6 +233,7 @@ def explainer_comments_set(*, explainer: Explainer, actor, open_comments: bool) 
         explainer.comments_open = open_comments
         explainer.full_clean()
         explainer.save(update_fields=["comments_open", "modified_at"])
+        reader_pages.explainer_page_changed(explainer)
         event = "comments_opened" if open_comments else "comments_closed"
         explainer_history_add(actor=actor, explainer=explainer, event=event)
     return explainer
@@ -248,6 +258,7 @@ def explainer_archive(*, explainer: Explainer, actor) -> Explainer:
         explainer.status = Explainer.Status.ARCHIVED
         explainer.full_clean()
         explainer.save(update_fields=["status", "first_published_at", "modified_at"])
+        reader_pages.explainer_changed(explainer)
         explainer_history_add(actor=actor, explainer=explainer, event="archived")
     return explainer
 

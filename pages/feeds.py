@@ -22,12 +22,21 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core import page_cache
 from core.text import clean_text as plain
+from explainers import cache as reader_pages
 from explainers.models import Correction, Explainer, KeyPoint, Topic
 
 from .seo import absolute_url
 
 FEED_LENGTH = 20
+
+
+def depends(request, **kwargs):
+    """Feeds are shared pages (core/page_cache.py): any explainer change, topic rename or
+    scheduled publication makes them stale."""
+    page_cache.depend(request, reader_pages.FEEDS)
+    reader_pages.expires_with_schedule(request)
 
 
 def feed_explainers():

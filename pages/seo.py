@@ -91,7 +91,7 @@ def _source_item(source) -> dict:
 def news_article(explainer: Explainer) -> dict:
     """schema.org NewsArticle for one explainer, citing its sources in order (`isBasedOn`)
     and listing its public corrections log (`correction`)."""
-    canonical = absolute_url(explainer.get_absolute_url())
+    canonical = absolute_url(explainer.canonical_path())
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -117,7 +117,7 @@ def news_article(explainer: Explainer) -> dict:
             "@type": "CorrectionComment",
             "text": correction.note,
             "datePublished": iso(correction.created_at),
-            "url": absolute_url(correction.get_absolute_url()),
+            "url": f"{canonical}#correction-{correction.pk}",
         }
         for correction in explainer.corrections.all()
     ]
@@ -136,7 +136,7 @@ def explainer_meta(explainer: Explainer) -> dict:
     """Everything templates/includes/explainer_seo.html prints for one explainer."""
     image = figure_url(explainer)
     return {
-        "canonical_url": absolute_url(explainer.get_absolute_url()),
+        "canonical_url": absolute_url(explainer.canonical_path()),
         "description": meta_description(explainer),
         "title": explainer.title,
         "site_name": settings.SITE_NAME,

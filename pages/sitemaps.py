@@ -1,22 +1,83 @@
-"""sitemap.xml: published explainers, and the topics and sources that have one.
+"""Sitemaps: an index (/sitemap.xml, named in robots.txt) and sections of at most
+SECTION_SIZE addresses: published explainers, the topics and the sources that have one.
 
 Everything starts from `Explainer.objects.published()`, so drafts and scheduled explainers
 (and topics or sources with only those) are left out. Addresses are on SITE_URL rather than
-the Sites framework's domain, like canonical links and feeds. Every lastmod is
-`Explainer.last_updated` (or its SQL twin `last_updated_of`), as in feeds and JSON-LD.
+the Sites framework's domain, like canonical links and feeds, and each is the canonical one:
+an explainer or a source under its own language's prefix, a topic under each language (with
+its alternates). Every lastmod is `Explainer.last_updated` (or its SQL twin
+`last_updated_of`), as in feeds and JSON-LD.
+
+Explainers and sources are split into sections by primary key (`KeyRangePaginator`): section
+N holds the rows whose key falls in the Nth block of SECTION_SIZE keys. Each section is one
+range scan on the primary key, whatever the size of the archive (no OFFSET), and an old
+section keeps its contents as the archive grows, so crawlers re-read only the last one.
+Sitemaps are shared pages (core/page_cache.py): cached until an explainer, topic or source
+changes, or the next scheduled explainer goes live.
 """
 
+from math import ceil
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Max
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
+from core import page_cache
+from explainers import cache as reader_pages
 from explainers.models import Explainer, SourceArticle, Topic, last_updated_of
+from pages.seo import absolute_url
+
+# The protocol allows 50,000 addresses a file; smaller sections stay quick to build and read.
+SECTION_SIZE = 10_000
+
+
+def depends(request, **kwargs):
+    """What every sitemap shows changes with any explainer, topic or source (shared_page)."""
+    page_cache.depend(request, reader_pages.SITEMAP)
+    reader_pages.expires_with_schedule(request)
+
+
+class KeyRangePage:
+    def __init__(self, object_list, number):
+        self.object_list = object_list
+        self.number = number
+
+
+class KeyRangePaginator:
+    """Pages of a queryset by blocks of primary keys (see the module docstring): page N holds
+    the rows with (N-1)·size < pk ≤ N·size. A page may hold fewer than `size` rows, never more.
+    """
+
+    def __init__(self, queryset, size):
+        self.queryset = queryset
+        self.size = size
+
+    @property
+    def num_pages(self) -> int:
+        highest = self.queryset.order_by().aggregate(highest=Max("pk"))["highest"] or 0
+        return max(1, ceil(highest / self.size))
+
+    def page(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1 or number > self.num_pages:
+            raise EmptyPage("That page contains no results")
+        low = (number - 1) * self.size
+        rows = self.queryset.filter(pk__gt=low, pk__lte=low + self.size).order_by("pk")
+        return KeyRangePage(list(rows), number)
 
 
 class SiteUrlSitemap(Sitemap):
     """A sitemap whose addresses use settings.SITE_URL's scheme and host."""
+
+    limit = SECTION_SIZE
 
     @property
     def protocol(self):
@@ -28,13 +89,32 @@ class SiteUrlSitemap(Sitemap):
 
 class ExplainerSitemap(SiteUrlSitemap):
     def items(self):
-        return Explainer.objects.published().order_by("-publish_at", "-pk")
+        return Explainer.objects.published().only(
+            "slug", "language", "publish_at", "first_published_at", "significant_update_at"
+        )
+
+    @property
+    def paginator(self):
+        return KeyRangePaginator(self.items(), self.limit)
+
+    def location(self, item):
+        return item.canonical_path()
 
     def lastmod(self, item):
         return item.last_updated
 
+    def get_latest_lastmod(self):
+        # One aggregate, not a Python max over every explainer (Django's default).
+        return Explainer.objects.published().aggregate(latest=Max(last_updated_of()))["latest"]
+
 
 class TopicSitemap(SiteUrlSitemap):
+    """Topic pages in every language, each with its alternates."""
+
+    i18n = True
+    alternates = True
+    x_default = False
+
     def items(self):
         # Filtering and annotating through the same relation: only published explainers count.
         return (
@@ -46,17 +126,53 @@ class TopicSitemap(SiteUrlSitemap):
     def lastmod(self, item):
         return item.last_explainer_at
 
+    def get_latest_lastmod(self):
+        return (
+            Explainer.objects.published()
+            .filter(topics__isnull=False)
+            .aggregate(latest=Max(last_updated_of()))["latest"]
+        )
+
 
 class SourceSitemap(SiteUrlSitemap):
     def items(self):
-        return (
-            SourceArticle.objects.filter(explainers__in=Explainer.objects.published())
-            .annotate(last_explainer_at=Max(last_updated_of("explainers__")))
-            .order_by("pk")
+        return SourceArticle.objects.filter(explainers__in=Explainer.objects.published()).annotate(
+            last_explainer_at=Max(last_updated_of("explainers__"))
         )
+
+    @property
+    def paginator(self):
+        return KeyRangePaginator(self.items(), self.limit)
+
+    def location(self, item):
+        return item.canonical_path()
 
     def lastmod(self, item):
         return item.last_explainer_at
 
+    def get_latest_lastmod(self):
+        return (
+            Explainer.objects.published()
+            .filter(source_links__isnull=False)
+            .aggregate(latest=Max(last_updated_of()))["latest"]
+        )
+
 
 SITEMAPS = {"explainers": ExplainerSitemap, "topics": TopicSitemap, "sources": SourceSitemap}
+
+
+@x_robots_tag
+def index(request, sitemaps):
+    """The sitemap index: every section's pages, on SITE_URL (Django's own index view takes
+    the Sites framework's domain), each with its section's latest lastmod (one aggregate)."""
+    entries = []
+    for section, sitemap_class in sitemaps.items():
+        sitemap = sitemap_class()
+        location = absolute_url(reverse("sitemap_section", kwargs={"section": section}))
+        lastmod = sitemap.get_latest_lastmod()
+        for number in range(1, sitemap.paginator.num_pages + 1):
+            page_location = location if number == 1 else f"{location}?p={number}"
+            entries.append(SitemapIndexItem(page_location, lastmod))
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )

@@ -5,29 +5,23 @@ in one place: templates lay out what they are given and run no queries of their 
 """
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import translate_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from comments.submission import closed_reason
-from comments.threads import thread_page, with_comment_counts
+from comments.submission import closed_reason, comments_close_at
+from comments.threads import thread_page
+from core import page_cache
 from core.search_tokens import highlight, parse_query, snippet
 from core.text import clean_text
-from explainers.models import (
-    Correction,
-    DetailSection,
-    Explainer,
-    ExplainerSource,
-    KeyPoint,
-    Language,
-    SourceArticle,
-    Topic,
-)
+from explainers import cache as reader_pages
+from explainers.models import Explainer, Language, SourceArticle, Topic
+from pages.queries import load_parts, published_count, related_explainers
 
 PAGE_SIZE = 10
 RELATED_LIMIT = 5
@@ -40,14 +34,29 @@ SEARCH_MAX_PAGE = 100
 def listed(explainers):
     """What a list of explainers shows: comment counts and topics, whatever the list length.
 
-    Counts are annotated (after any filter, so a join cannot inflate them) and topics
-    prefetched, so a page costs the same queries for 5 explainers or 50.
+    Comment counts are the explainers' own counters (`Explainer.comment_count`, kept on write
+    by `comments.counters`), so no list counts comments; topics are prefetched, so a page
+    costs the same queries for 5 explainers or 50.
     """
-    return with_comment_counts(explainers).prefetch_related("topics")
+    return explainers.prefetch_related("topics")
 
 
 def is_staff(user) -> bool:
     return user.is_authenticated and user.is_staff
+
+
+class SharedPageMixin:
+    """A page from the shared page cache (core/page_cache.py, explainers/cache.py): the tags
+    it depends on are read before its data, and a page listing explainers expires when the
+    next scheduled one goes live."""
+
+    def page_tags(self) -> list[str]:
+        return []
+
+    def get(self, request, *args, **kwargs):
+        page_cache.depend(request, *self.page_tags())
+        reader_pages.expires_with_schedule(request)
+        return super().get(request, *args, **kwargs)
 
 
 class StaffPreviewMixin:
@@ -77,8 +86,11 @@ class StaffPreviewMixin:
         return response
 
 
-class ExplainerListView(ListView):
+class ExplainerListView(SharedPageMixin, ListView):
     """Home: the latest published explainers."""
+
+    def page_tags(self):
+        return [reader_pages.HOME]
 
     template_name = "explainers/explainer_list.html"
     paginate_by = PAGE_SIZE
@@ -88,31 +100,34 @@ class ExplainerListView(ListView):
         return listed(Explainer.objects.published())
 
 
-class ExplainerDetailView(StaffPreviewMixin, DetailView):
+class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
     model = Explainer
     context_object_name = "explainer"
 
+    def page_tags(self):
+        return [reader_pages.explainer_tag(self.kwargs["slug"])]
+
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("byline__reader_profile")  # public_name() reads it
-            .prefetch_related(
-                "topics",
-                Prefetch("key_points", queryset=KeyPoint.objects.order_by("position")),
-                Prefetch("sections", queryset=DetailSection.objects.order_by("position")),
-                Prefetch(
-                    "source_links",
-                    queryset=ExplainerSource.objects.select_related("source").order_by("position"),
-                ),
-                Prefetch("corrections", queryset=Correction.objects.order_by("created_at", "pk")),
-            )
-        )
+        # The explainer with its byline (public_name() reads the profile); its parts come in
+        # one query of their own (get_context_data), not one prefetch each.
+        return super().get_queryset().select_related("byline__reader_profile")
 
     def get_context_data(self, **kwargs):
+        """Three queries after the explainer's own, whatever it holds: its parts (topics,
+        sources, key points, sections, corrections, attached as if prefetched, for the
+        template and pages.seo), the related explainers, and the page of its thread."""
         explainer = self.object
-        source_links = list(explainer.source_links.all())  # prefetched: no query
-        related = list(Explainer.objects.published().related_to(explainer)[:RELATED_LIMIT])
+        load_parts(explainer)
+        source_links = list(explainer.source_links.all())  # loaded: no query
+        # The page shows its topics' and sources' names, and related explainers drawn from
+        # them (read next); it changes by itself when comments close.
+        page_cache.depend(
+            self.request,
+            *(reader_pages.topic_tag(topic.slug) for topic in explainer.topics.all()),
+            *(reader_pages.source_tag(link.source_id) for link in source_links),
+        )
+        page_cache.expires_by(self.request, comments_close_at(explainer))
+        related = related_explainers(explainer, limit=RELATED_LIMIT)
         return super().get_context_data(
             primary_source=source_links[0].source if source_links else None,
             further_sources=[link.source for link in source_links[1:]],
@@ -123,22 +138,32 @@ class ExplainerDetailView(StaffPreviewMixin, DetailView):
         )
 
 
-class TopicDetailView(ListView):
+class TopicDetailView(SharedPageMixin, ListView):
     """A topic and its published explainers."""
+
+    def page_tags(self):
+        slug = self.kwargs["slug"]
+        return [reader_pages.topic_tag(slug), reader_pages.topic_counts_tag(slug)]
 
     template_name = "explainers/topic_detail.html"
     paginate_by = PAGE_SIZE
     context_object_name = "explainers"
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        topics = Topic.objects.annotate(explainer_count=published_count("topics"))
+        self.topic = get_object_or_404(topics, slug=self.kwargs["slug"])
         return listed(Explainer.objects.published().filter(topics=self.topic))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = self.topic.explainer_count  # read with the topic: no COUNT query
+        return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
 
-class SourceDetailView(ListView):
+class SourceDetailView(SharedPageMixin, ListView):
     """A source article and the published explainers that explain it.
 
     Readers only reach sources that a published explainer cites, so a draft's source does not
@@ -149,16 +174,26 @@ class SourceDetailView(ListView):
     paginate_by = PAGE_SIZE
     context_object_name = "explainers"
 
+    def page_tags(self):
+        pk = self.kwargs["pk"]
+        return [reader_pages.source_tag(pk), reader_pages.source_counts_tag(pk)]
+
     def get_source_queryset(self):
-        sources = SourceArticle.objects.all()
+        sources = SourceArticle.objects.annotate(
+            explainer_count=published_count("source_links__source")
+        )
         if is_staff(self.request.user):
             return sources
-        cited = Explainer.objects.published().filter(source_links__source=OuterRef("pk"))
-        return sources.filter(Exists(cited))
+        return sources.filter(explainer_count__gt=0)
 
     def get_queryset(self):
         self.source = get_object_or_404(self.get_source_queryset(), pk=self.kwargs["pk"])
         return listed(Explainer.objects.published().filter(source_links__source=self.source))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = self.source.explainer_count  # read with the source: no COUNT query
+        return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(source=self.source, **kwargs)
@@ -249,9 +284,9 @@ class SearchView(TemplateView):
 
 
 def set_language(request, code):
-    """Switch the UI language with a plain link (no form, so no CSRF cookie on cached pages).
-
-    Only changes the reader's language preference cookie, then goes back where they were.
+    """Switch the interface language with a plain link (no form, so no CSRF cookie on shared
+    pages): remember it in the language cookie, for pages whose address has no language
+    (accounts, moderation), and go to `next` in that language.
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404
@@ -260,7 +295,7 @@ def set_language(request, code):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(translate_url(next_url, code))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

@@ -80,8 +80,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 @pytest.fixture(autouse=True)
 def _plain_static_and_clean_cache(settings):
     """Tests render {% static %} without a collected manifest, hash passwords fast, and start
-    with an empty cache."""
+    with an empty cache, in the default language."""
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -90,7 +91,11 @@ def _plain_static_and_clean_cache(settings):
     # Real password hashing is deliberately slow; tests only need it to be a hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    # reverse() prefixes reader addresses with the active language, and a request leaves its
+    # language active in the thread: each test starts from the default one.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     cache.clear()
 
 
@@ -179,14 +184,21 @@ def mod_client(client, moderator):
 
 
 class QueryCounter:
-    """Count the queries of one GET; the response stays on `.response` for further checks."""
+    """Count the queries of one GET; the response stays on `.response` for further checks.
+
+    What is counted is a render: the shared page cache is emptied first, or every GET after
+    the first of a reader page would count the 0 queries of a cache hit
+    (tests/pages/test_page_cache.py counts those).
+    """
 
     response = None
 
     def __call__(self, client, url, status=200):
+        from django.core.cache import cache
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()
         with CaptureQueriesContext(connection) as queries:
             self.response = client.get(url)
         assert self.response.status_code == status, url

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from comments import counters
 from explainers.models import (
     Correction,
     DetailSection,
@@ -169,7 +170,11 @@ class ReaderProfileFactory(factory.django.DjangoModelFactory):
 
 
 class CommentFactory(factory.django.DjangoModelFactory):
-    """A guest's comment; approved unless told otherwise (pass status=... for others)."""
+    """A guest's comment; approved unless told otherwise (pass status=... for others).
+
+    Stored as `comment_submit` stores one: a comment readers may see is counted on its
+    explainer (`comments.counters`), so lists and the thread show it.
+    """
 
     class Meta:
         model = "comments.Comment"
@@ -179,6 +184,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     guest_email = factory.Sequence(lambda n: f"reader{n}@example.net")
     body = factory.Sequence(lambda n: f"A thoughtful comment number {n} about the explainer.")
     status = "approved"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        comment = super()._create(model_class, *args, **kwargs)
+        counters.comment_visibility_changed(
+            comment, was_visible=False, is_visible=counters.is_visible(comment.status)
+        )
+        return comment
 
 
 class ModerationActionFactory(factory.django.DjangoModelFactory):

@@ -53,3 +53,13 @@ def test_loading_the_demo_sends_no_email_but_leaves_the_reader_opted_in(
     assert mailoutbox == []
     reader.reader_profile.refresh_from_db()
     assert reader.reader_profile.notify_decisions and reader.reader_profile.notify_replies
+
+
+def test_demo_threads_are_counted_on_their_explainers(demo):
+    explainers, users = demo
+    load_demo_comments(explainers, users)  # a second run counts nothing twice
+    for explainer in explainers:
+        explainer.refresh_from_db()
+        visible = Comment.objects.visible().filter(explainer=explainer)
+        assert explainer.comment_count == visible.count() > 0
+        assert explainer.comment_thread_count == visible.filter(parent__isnull=True).count()

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
+from comments import counters
 from comments.models import Comment, ModerationAction
 from comments.moderation_queries import TABS
 from explainers.models import Explainer
@@ -21,13 +22,18 @@ Status = Comment.Status
 def make_comment(*, explainer, status=Status.PENDING, user=None, **kwargs):
     if user is None:
         kwargs.setdefault("guest_name", "A guest")
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         explainer=explainer,
         user=user,
         status=status,
         body=kwargs.pop("body", "A comment with enough words."),
         **kwargs,
     )
+    # Stored as the services store one: a published comment is counted on its explainer.
+    counters.comment_visibility_changed(
+        comment, was_visible=False, is_visible=counters.is_visible(status)
+    )
+    return comment
 
 
 @pytest.fixture

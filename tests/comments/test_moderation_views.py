@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import moderation, reports, submission, trust
+from comments import counters, moderation, reports, submission, trust
 from comments.models import Comment, ModerationAction
 from comments.moderation_views import COMMENTS_PER_PAGE
 from readers.models import ReaderProfile
@@ -29,6 +29,10 @@ def make_comment(*, explainer=None, status=Status.PENDING, user=None, age=None, 
         status=status,
         body=kwargs.pop("body", "A comment with enough words."),
         **kwargs,
+    )
+    # Stored as the services store one: a published comment is counted on its explainer.
+    counters.comment_visibility_changed(
+        comment, was_visible=False, is_visible=counters.is_visible(status)
     )
     if age is not None:
         Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - age)

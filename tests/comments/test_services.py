@@ -8,15 +8,13 @@ from django.contrib.admin.models import LogEntry
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from comments import flood, moderation, privacy, reports, submission
 from comments.models import Comment, CommentReport, ModerationAction
-from comments.threads import with_comment_counts
 from explainers.models import Explainer
 from explainers.services import explainer_comments_set, explainer_history_message
-from tests.factories import CommentFactory, ExplainerFactory, TopicFactory, UserFactory
+from tests.factories import CommentFactory, ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -410,25 +408,6 @@ def test_a_hidden_comment_cannot_be_reported(reader):
         reports.comment_report(
             comment=CommentFactory(status="pending"), reason="abusive", user=reader
         )
-
-
-# --- counts -----------------------------------------------------------------------------
-
-
-def test_comment_counts_count_only_visible_comments_without_join_inflation():
-    explainer = ExplainerFactory(published=True)
-    explainer.topics.add(*TopicFactory.create_batch(3))
-    CommentFactory.create_batch(2, explainer=explainer)
-    CommentFactory(explainer=explainer, status="pending")
-    CommentFactory(explainer=explainer, status="spam")
-    other = ExplainerFactory(published=True)
-    counted = {
-        e.pk: e.comment_count
-        for e in with_comment_counts(
-            Explainer.objects.filter(Q(topics__isnull=False) | Q(pk=other.pk))
-        )
-    }
-    assert counted == {explainer.pk: 2, other.pk: 0}
 
 
 def test_old_address_hashes_are_purged_and_recent_ones_kept(settings):

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from explainers.models import Explainer
 from explainers.services import correction_add
@@ -115,7 +115,8 @@ def test_reader_page_has_no_axe_violations(page, live_server, content, name, ui)
             route.abort()
 
     page.route("**/*", keep_local)
-    response = page.goto(url_for(name, content))
+    with translation.override(ui):  # the interface language is in the address
+        response = page.goto(url_for(name, content))
     assert response.status == 200
     page.wait_for_load_state("load")
     page_language = content[name].language if name.startswith("explainer") else ui

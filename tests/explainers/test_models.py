@@ -439,10 +439,14 @@ def test_absolute_urls():
     topic = TopicFactory(slug="energy")
     source = SourceArticleFactory()
     correction = CorrectionFactory(explainer=explainer)
-    assert explainer.get_absolute_url() == "/explainers/why-wind/"
-    assert topic.get_absolute_url() == "/topics/energy/"
-    assert source.get_absolute_url() == f"/sources/{source.pk}/"
-    assert correction.get_absolute_url() == f"/explainers/why-wind/#correction-{correction.pk}"
+    # Under the reader's language (English here); canonical: under the content's own.
+    assert explainer.get_absolute_url() == "/en/explainers/why-wind/"
+    assert topic.get_absolute_url() == "/en/topics/energy/"
+    assert source.get_absolute_url() == f"/en/sources/{source.pk}/"
+    assert correction.get_absolute_url() == f"/en/explainers/why-wind/#correction-{correction.pk}"
+    explainer.language = source.language = "ja"
+    assert explainer.canonical_path() == "/ja/explainers/why-wind/"
+    assert source.canonical_path() == f"/ja/sources/{source.pk}/"
 
 
 def test_section_anchor_is_stable_across_reordering():

@@ -102,3 +102,24 @@ def test_source_page_query_count_is_the_same_for_5_and_50_explainers(client, cou
     for explainer in published_explainers(45):
         ExplainerSourceFactory(explainer=explainer, source=source, position=1)
     assert count_queries(client, source.get_absolute_url()) == small
+
+
+def test_related_reading_is_bounded_to_the_newest_explainers_of_each_topic_and_source():
+    from explainers.models import Explainer
+
+    topic, source = TopicFactory(), SourceArticleFactory()
+    explainer = ExplainerFactory(published=True)
+    explainer.topics.add(topic)
+    ExplainerSourceFactory(explainer=explainer, source=source, position=1)
+    by_topic = ExplainerFactory.create_batch(4, published=True)
+    for other in by_topic:
+        other.topics.add(topic)
+    by_source = ExplainerFactory.create_batch(3, published=True)
+    for other in by_source:
+        ExplainerSourceFactory(explainer=other, source=source, position=1)
+
+    related = Explainer.objects.published().related_to(explainer, per_link=2)
+
+    # Only the two newest of each link are candidates; older ones are never considered.
+    assert set(related) == {*by_topic[-2:], *by_source[-2:]}
+    assert set(Explainer.objects.published().related_to(explainer)) == {*by_topic, *by_source}

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from lxml import etree, html
 
 from explainers.models import DetailSection, Explainer, ExplainerSource
@@ -50,20 +50,37 @@ def scheduled(**kwargs):
 
 
 def sitemap_entries(client):
-    """{location: lastmod or None} from /sitemap.xml."""
+    """{location: lastmod or None} from every section /sitemap.xml (the index) lists."""
     response = client.get(reverse("sitemap"))
     assert response.status_code == 200
-    root = etree.fromstring(response.content)
-    return {
-        url.findtext("s:loc", namespaces=SITEMAP_NS): url.findtext(
-            "s:lastmod", namespaces=SITEMAP_NS
-        )
-        for url in root.findall("s:url", SITEMAP_NS)
-    }
+    entries = {}
+    for section in etree.fromstring(response.content).findall("s:sitemap", SITEMAP_NS):
+        location = section.findtext("s:loc", namespaces=SITEMAP_NS)
+        assert location.startswith("https://kaisetsu.example.jp/sitemap-"), location
+        part = client.get(location.removeprefix("https://kaisetsu.example.jp"))
+        assert part.status_code == 200
+        for url in etree.fromstring(part.content).findall("s:url", SITEMAP_NS):
+            loc = url.findtext("s:loc", namespaces=SITEMAP_NS)
+            entries[loc] = url.findtext("s:lastmod", namespaces=SITEMAP_NS)
+    return entries
 
 
 def absolute(obj):
+    """The address in the reader's language (English in these tests), as feeds link to."""
     return f"https://kaisetsu.example.jp{obj.get_absolute_url()}"
+
+
+def canonical(obj):
+    """The one canonical address: under the explainer's or source's own language."""
+    return f"https://kaisetsu.example.jp{obj.canonical_path()}"
+
+
+def in_each_language(obj):
+    paths = set()
+    for code in ("en", "ja"):
+        with translation.override(code):
+            paths.add(f"https://kaisetsu.example.jp{obj.get_absolute_url()}")
+    return paths
 
 
 def page(client, explainer):
@@ -92,7 +109,11 @@ def test_sitemap_lists_published_explainers_and_their_topics_and_sources(client)
     explainer = published()
     explainer.topics.add(topic)
     ExplainerSourceFactory(explainer=explainer, source=source)
-    assert set(sitemap_entries(client)) == {absolute(explainer), absolute(topic), absolute(source)}
+    assert set(sitemap_entries(client)) == {
+        canonical(explainer),
+        *in_each_language(topic),
+        canonical(source),
+    }
 
 
 def test_sitemap_excludes_drafts_and_scheduled_and_their_topics_and_sources(client):
@@ -106,14 +127,14 @@ def test_sitemap_lastmod_is_last_significant_update(client):
     explainer = published(days_ago=10)
     at = timezone.now() - datetime.timedelta(days=2)
     correction_add(explainer=explainer, kind="update", note="New data.", significant=True, at=at)
-    lastmod = sitemap_entries(client)[absolute(explainer)]
+    lastmod = sitemap_entries(client)[canonical(explainer)]
     assert lastmod == timezone.localdate(at).isoformat()
 
 
 def test_sitemap_lastmod_ignores_silent_fix(client):
     explainer = published(days_ago=10)
     correction_add(explainer=explainer, kind="correction", note="Typo.", significant=False)
-    lastmod = sitemap_entries(client)[absolute(explainer)]
+    lastmod = sitemap_entries(client)[canonical(explainer)]
     assert lastmod == timezone.localdate(explainer.first_published_at).isoformat()
 
 
@@ -124,6 +145,8 @@ def test_sitemap_topic_lastmod_is_its_latest_published_explainer(client):
     newest.topics.add(topic)
     scheduled().topics.add(topic)
     lastmod = sitemap_entries(client)[absolute(topic)]
+    with translation.override("ja"):
+        assert sitemap_entries(client)[absolute(topic)] == lastmod
     assert lastmod == timezone.localdate(newest.first_published_at).isoformat()
 
 
@@ -188,7 +211,7 @@ def test_opengraph_and_twitter_tags(client, language, og_locale):
     assert meta(doc, "og:type") == "article"
     assert meta(doc, "og:title") == "Rates explained"
     assert meta(doc, "og:description") == "Why."
-    assert meta(doc, "og:url") == absolute(explainer)
+    assert meta(doc, "og:url") == canonical(explainer)
     assert meta(doc, "og:locale") == og_locale
     assert meta(doc, "og:site_name") == "Kaisetsu"
     published_at = datetime.datetime.fromisoformat(meta(doc, "article:published_time"))
@@ -239,7 +262,8 @@ def test_json_ld_is_news_article_citing_sources_in_order(client):
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "解説の見出し"
     assert data["inLanguage"] == "ja"
-    assert data["mainEntityOfPage"]["@id"] == absolute(explainer)
+    assert data["mainEntityOfPage"]["@id"] == canonical(explainer)
+    assert canonical(explainer).startswith("https://kaisetsu.example.jp/ja/explainers/")
     assert data["publisher"] == {
         "@type": "Organization",
         "name": "Kaisetsu",
@@ -271,7 +295,7 @@ def test_json_ld_lists_corrections(client):
     assert datetime.datetime.fromisoformat(data["correction"][0]["datePublished"]) == (
         older.created_at
     )
-    assert data["correction"][1]["url"] == absolute(newer)
+    assert data["correction"][1]["url"] == f"{canonical(explainer)}#correction-{newer.pk}"
 
 
 def test_json_ld_author_is_byline_person_without_email(client):
@@ -302,13 +326,13 @@ def test_json_ld_cannot_be_broken_out_of_by_editor_text(client):
     assert len(doc.xpath('//script[@type="application/ld+json"]')) == 1
 
 
-def test_json_ld_script_carries_the_csp_nonce(client):
+def test_json_ld_is_a_data_block_without_a_nonce(client):
+    """A data block runs nothing, so CSP does not apply to it: no nonce, and the page is the
+    same bytes for every reader (the shared page cache)."""
     response = client.get(published().get_absolute_url())
-    [nonce] = html.fromstring(response.content).xpath(
-        '//script[@type="application/ld+json"]/@nonce'
-    )
-    assert nonce
-    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    [script] = html.fromstring(response.content).xpath('//script[@type="application/ld+json"]')
+    assert script.get("nonce") is None
+    assert "nonce-" not in response["Content-Security-Policy"]
 
 
 def test_json_ld_escapes_markup_characters():
@@ -371,7 +395,7 @@ def feed_dates(client, explainer):
 def assert_one_last_updated(client, explainer, expected):
     atom_updated, _ = feed_dates(client, explainer)
     assert atom_updated == expected
-    assert sitemap_entries(client)[absolute(explainer)] == timezone.localdate(expected).isoformat()
+    assert sitemap_entries(client)[canonical(explainer)] == timezone.localdate(expected).isoformat()
     _, doc = page(client, explainer)
     assert datetime.datetime.fromisoformat(json_ld(doc)["dateModified"]) == expected
     assert datetime.datetime.fromisoformat(meta(doc, "article:modified_time")) == expected

@@ -389,7 +389,7 @@ def test_source_cited_only_by_a_draft_is_404_for_readers_but_not_staff(client, e
 
 
 def test_source_id_beyond_the_database_integer_range_is_404_not_500(client):
-    assert client.get("/sources/99999999999999999999999/").status_code == 404
+    assert client.get("/en/sources/99999999999999999999999/").status_code == 404
 
 
 # Error pages ----------------------------------------------------------------------------------
@@ -397,11 +397,16 @@ def test_source_id_beyond_the_database_integer_range_is_404_not_500(client):
 
 def test_unknown_address_gets_the_friendly_404_page(client, settings):
     settings.DEBUG = False
-    response = client.get("/explainers/no-such-thing/")
+    response = client.get("/en/explainers/no-such-thing/")
     assert response.status_code == 404
     assert "404.html" in [t.name for t in response.templates]
     assert "find that page" in html_of(response)
-    assert 'action="/search/"' in html_of(response)
+    assert 'action="/en/search/"' in html_of(response)
+    # An old address (no language) of nothing: redirected, then the same friendly page.
+    response = client.get("/explainers/no-such-thing/", follow=True)
+    assert response.status_code == 404
+    assert "find that page" in html_of(response)
+    assert client.get("/no-such-page/").status_code == 404
 
 
 def test_server_error_gets_the_friendly_500_page(client, settings, monkeypatch):
@@ -421,4 +426,4 @@ def test_500_page_renders_without_request_or_database(django_assert_num_queries)
     with django_assert_num_queries(0):
         html = loader.get_template("500.html").render()
     assert "Something went wrong" in html
-    assert 'href="/"' in html
+    assert f'href="{reverse("explainers:home")}"' in html

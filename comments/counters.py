@@ -1,0 +1,43 @@
+"""The explainers' comment counters: what readers see of each thread, kept on write.
+
+`Explainer.comment_count` (comments readers may see, `Comment.objects.visible()`) and
+`Explainer.comment_thread_count` (the top-level ones among them) are read by every list and by
+the thread, so no page counts an explainer's comments. `comment_visibility_changed` is the one
+place that changes them: every door that makes a comment visible or hides it (a submission
+stored approved, each moderation decision, reader reports sending it back to the queue, the
+demo loader) calls it in the same transaction, with the comment's row locked or just created.
+"""
+
+from django.db.models import F
+
+from explainers import cache as reader_pages
+from explainers.models import Explainer
+
+from .models import Comment
+
+
+def is_visible(status: str) -> bool:
+    """Whether readers may see a comment in `status`: `Comment.objects.visible()` in Python."""
+    return status == Comment.Status.APPROVED
+
+
+def comment_visibility_changed(comment: Comment, *, was_visible: bool, is_visible: bool) -> None:
+    """Record a change to what readers see of `comment`'s explainer's comments.
+
+    This is where such a change is recorded, whatever caused it: call it, inside the
+    transaction that changed the comment's status, whenever a comment may have appeared or
+    disappeared (a new comment has `was_visible=False`). Nothing happens when visibility did
+    not change. The counters move by one relative UPDATE (`F() ± 1`) on the explainer's row,
+    which is exact under concurrency: each flip holds the comment's row (locked by the
+    caller, or new), and the UPDATE itself locks the explainer's row until the commit, so two
+    decisions on one thread are counted one after the other and a rollback undoes both.
+    """
+    if was_visible == is_visible:
+        return
+    step = 1 if is_visible else -1
+    counters = {"comment_count": F("comment_count") + step}
+    if comment.parent_id is None:
+        counters["comment_thread_count"] = F("comment_thread_count") + step
+    Explainer.objects.filter(pk=comment.explainer_id).update(**counters)
+    # The explainer's page and the counts on the lists it is on (the shared page cache).
+    reader_pages.comments_changed(comment.explainer_id)
