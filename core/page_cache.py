@@ -160,6 +160,35 @@ def invalidate(tags) -> None:
             transaction.on_commit(lambda: bump(tags))
 
 
+def recall(name: str):
+    """A value `remember`ed under `name`, while every tag it was derived under is unchanged
+    and its time has not come; else None. For what a page derives from many rows (a count of
+    every published explainer) and would otherwise compute again on each render."""
+    stored = shared_cache().get(f"{KEY_PREFIX}:memo:{name}")
+    if stored is None:
+        return None
+    versions, expires, value = stored
+    if expires is not None and _now() >= expires:
+        return None
+    if not versions or shared_cache().get_many(list(versions)) != versions:
+        return None
+    return value
+
+
+def remember(name: str, versions: dict[str, str], value, *, until: datetime | None = None):
+    """Keep `value`, derived under `versions` (`current_versions()` read *before* the data
+    it comes from), until one of those tags changes or `until`; returns `value`."""
+    if until is not None and until <= timezone.now():
+        return value
+    expires = until.timestamp() if until is not None else None
+    shared_cache().set(
+        f"{KEY_PREFIX}:memo:{name}",
+        (versions, expires, value),
+        timeout=settings.KAISETSU_PAGE_CACHE_TIMEOUT,
+    )
+    return value
+
+
 def forget(key: str) -> None:
     """Forget a cached value derived from what the current transaction changes, now and
     again at the commit (as `invalidate`)."""

@@ -12,6 +12,7 @@ A page depends on tags; a change bumps the tags of exactly the pages that show w
 | `source:<pk>`         | the source's page, and every explainer page citing it             |
 | `source-counts:<pk>`  | the source's page only                                            |
 | `feeds`, `sitemap`    | every feed; every sitemap section and the index                  |
+| `listing`             | counts of published explainers (home's pager), not a page         |
 
 Every event below is called by the service (or the admin's save, after the one refresh of
 derived data) that makes the change, inside its transaction; the versions move at once and
@@ -32,6 +33,8 @@ from core import page_cache
 from .models import Explainer, ExplainerSource, Topic
 
 HOME = "home"
+# Which explainers are published (not their cards): what counts of them depend on.
+LISTING = "listing"
 FEEDS = "feeds"
 SITEMAP = "sitemap"
 _NEXT_PUBLICATION_KEY = f"{page_cache.KEY_PREFIX}:next-publication"
@@ -84,7 +87,7 @@ def explainer_changed(explainer: Explainer, *, before=(), old_slug: str = "") ->
     """The explainer, a part of it or its workflow state changed (an edit, publishing,
     unpublishing, scheduling, archiving, a correction): its page, the lists it is or was on,
     feeds and sitemaps. `before`: `explainer_listing_tags()` from before the change."""
-    tags = {explainer_tag(explainer.slug), HOME, FEEDS, SITEMAP}
+    tags = {explainer_tag(explainer.slug), HOME, LISTING, FEEDS, SITEMAP}
     if old_slug:
         tags.add(explainer_tag(old_slug))
     tags |= set(before) | explainer_listing_tags(explainer.pk)

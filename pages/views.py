@@ -45,6 +45,19 @@ def is_staff(user) -> bool:
     return user.is_authenticated and user.is_staff
 
 
+def remembered_count(name: str, tags: list[str], count):
+    """`count()` (a count of published explainers, which grows with the archive), kept in the
+    shared cache until a tag changes or the next scheduled explainer goes live
+    (core.page_cache.remember); the tags' versions are read before counting."""
+    value = page_cache.recall(name)
+    if value is None:
+        versions = page_cache.current_versions(tags)
+        value = page_cache.remember(
+            name, versions, count(), until=reader_pages.next_scheduled_publication()
+        )
+    return value
+
+
 class SharedPageMixin:
     """A page from the shared page cache (core/page_cache.py, explainers/cache.py): the tags
     it depends on are read before its data, and a page listing explainers expires when the
@@ -99,6 +112,14 @@ class ExplainerListView(SharedPageMixin, ListView):
     def get_queryset(self):
         return listed(Explainer.objects.published())
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        # Counted once per change to which explainers are published, not on every render.
+        paginator.count = remembered_count(
+            "published-count", [reader_pages.LISTING], lambda: paginator.count
+        )
+        return paginator
+
 
 class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
     model = Explainer
@@ -150,8 +171,23 @@ class TopicDetailView(SharedPageMixin, ListView):
     context_object_name = "explainers"
 
     def get_queryset(self):
-        topics = Topic.objects.annotate(explainer_count=published_count("topics"))
-        self.topic = get_object_or_404(topics, slug=self.kwargs["slug"])
+        slug = self.kwargs["slug"]
+        name = f"topic-count:{slug}"
+        count = page_cache.recall(name)
+        if count is None:
+            # Counted with the topic, and kept until the topic's explainers change.
+            versions = page_cache.current_versions([reader_pages.topic_tag(slug)])
+            topics = Topic.objects.annotate(explainer_count=published_count("topics"))
+            self.topic = get_object_or_404(topics, slug=slug)
+            page_cache.remember(
+                name,
+                versions,
+                self.topic.explainer_count,
+                until=reader_pages.next_scheduled_publication(),
+            )
+        else:
+            self.topic = get_object_or_404(Topic, slug=slug)
+            self.topic.explainer_count = count
         return listed(Explainer.objects.published().filter(topics=self.topic))
 
     def get_paginator(self, *args, **kwargs):

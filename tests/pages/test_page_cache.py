@@ -512,3 +512,48 @@ def test_a_deleted_account_leaves_the_pages_it_commented_on(client, explainer):
     assert shows(client, url, "Soon gone")
     reader_account_delete(user=reader)
     assert not shows(client, url, "Soon gone")
+
+
+# Counts that grow with the archive are kept, exactly -------------------------------------------
+
+
+def render_queries(client, url):
+    """The SQL of a render (a session cookie: the page itself is not served from the cache)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers={"cookie": "sessionid=not-signed-in"})
+    assert response.status_code == 200
+    return [q["sql"].upper() for q in queries], response.content.decode()
+
+
+def counts(sql):
+    return [q for q in sql if "COUNT(" in q]
+
+
+def test_home_counts_published_explainers_once_per_change(client, explainer):
+    home = reverse("explainers:home")
+    first, _ = render_queries(client, home)
+    again, _ = render_queries(client, home)
+    assert counts(first) and not counts(again)  # the count of every explainer is kept
+    for _ in range(10):
+        live()
+    new = ExplainerFactory(key_points=3, sources=1)
+    explainer_publish(explainer=new, actor=None)
+    sql, html = render_queries(client, home)
+    assert counts(sql)
+    assert "Page 1 of 2" in html  # 12 published: the count moved with the publication
+
+
+def test_a_topic_count_moves_when_an_explainer_joins_or_goes_live(client, explainer):
+    topic = explainer.topics.get()
+    url = topic.get_absolute_url()
+    first, html = render_queries(client, url)
+    assert "1 explainer" in html and counts(first)
+    again, _ = render_queries(client, url)
+    assert not counts(again)
+    new = ExplainerFactory(key_points=3, sources=1)
+    new.topics.add(topic)
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    explainer_publish(explainer=new, actor=None, publish_at=soon)
+    assert "1 explainer" in render_queries(client, url)[1]
+    with mock.patch("django.utils.timezone.now", return_value=soon + datetime.timedelta(1)):
+        assert "2 explainers" in render_queries(client, url)[1]
