@@ -188,6 +188,14 @@ class Comment(models.Model):
         permissions = [("moderate_comment", _("Can moderate comments"))]
         indexes = [
             models.Index(fields=["explainer", "status", "created_at"], name="comment_thread_idx"),
+            # A page of an explainer's threads, in the thread's order: one range of this index
+            # however many comments the explainer has (without it PostgreSQL walked every
+            # approved comment on the site by time: 2.2 s for the busiest of 1,000,000).
+            models.Index(
+                fields=["explainer", "created_at", "id"],
+                condition=models.Q(status="approved", parent__isnull=True),
+                name="comment_thread_top_idx",
+            ),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
         ]
         constraints = [

@@ -22,10 +22,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from core import page_cache
 from explainers import cache as reader_pages
@@ -82,7 +83,10 @@ class KeyRangePaginator:
 
     @property
     def num_pages(self) -> int:
-        highest = self.queryset.order_by().aggregate(highest=Max("pk"))["highest"] or 0
+        # The highest key of the whole table (the end of its primary key index), not of the
+        # rows that qualify, which would be a scan: a last section may hold none of them.
+        model = self.queryset.model
+        highest = model._base_manager.aggregate(highest=Max("pk"))["highest"] or 0
         return max(1, ceil(highest / self.size))
 
     def page(self, number):
@@ -128,10 +132,6 @@ class ExplainerSitemap(SiteUrlSitemap):
     def lastmod(self, item):
         return item.last_updated
 
-    def get_latest_lastmod(self):
-        # One aggregate, not a Python max over every explainer (Django's default).
-        return Explainer.objects.published().aggregate(latest=Max(last_updated_of()))["latest"]
-
 
 class TopicSitemap(SiteUrlSitemap):
     """Topic pages in every language, each with its alternates."""
@@ -151,12 +151,34 @@ class TopicSitemap(SiteUrlSitemap):
     def lastmod(self, item):
         return item.last_explainer_at
 
-    def get_latest_lastmod(self):
-        return (
-            Explainer.objects.published()
-            .filter(topics__isnull=False)
-            .aggregate(latest=Max(last_updated_of()))["latest"]
-        )
+    @property
+    def paginator(self):
+        # Pages counted from the topics table (the index asks how many), not from the
+        # annotated query, which reads every explainer of every topic.
+        paginator = Paginator(self._items, self.limit)
+        paginator.count = Topic.objects.count() * len(self._languages())
+        return paginator
+
+    @cached_property
+    def _items(self):
+        return LazyItems(super()._items)
+
+
+class LazyItems:
+    """A list made only when it is sliced (a section is built), not when pages are counted."""
+
+    def __init__(self, make):
+        self.make, self.items = make, None
+
+    def __getitem__(self, index):
+        if self.items is None:
+            self.items = self.make()
+        return self.items[index]
+
+    def __len__(self):
+        if self.items is None:
+            self.items = self.make()
+        return len(self.items)
 
 
 class SourceSitemap(SiteUrlSitemap):
@@ -177,13 +199,6 @@ class SourceSitemap(SiteUrlSitemap):
     def lastmod(self, item):
         return item.last_explainer_at
 
-    def get_latest_lastmod(self):
-        return (
-            Explainer.objects.published()
-            .filter(source_links__isnull=False)
-            .aggregate(latest=Max(last_updated_of()))["latest"]
-        )
-
 
 SITEMAPS = {"explainers": ExplainerSitemap, "topics": TopicSitemap, "sources": SourceSitemap}
 
@@ -191,15 +206,15 @@ SITEMAPS = {"explainers": ExplainerSitemap, "topics": TopicSitemap, "sources": S
 @x_robots_tag
 def index(request, sitemaps):
     """The sitemap index: every section's pages, on SITE_URL (Django's own index view takes
-    the Sites framework's domain), each with its section's latest lastmod (one aggregate)."""
+    the Sites framework's domain). Without lastmod (optional in the protocol): the latest
+    change of a section is a scan of its rows, and each section says it per address."""
     entries = []
     for section, sitemap_class in sitemaps.items():
         sitemap = sitemap_class()
         location = absolute_url(reverse("sitemap_section", kwargs={"section": section}))
-        lastmod = sitemap.get_latest_lastmod()
         for number in range(1, sitemap.paginator.num_pages + 1):
             page_location = location if number == 1 else f"{location}?p={number}"
-            entries.append(SitemapIndexItem(page_location, lastmod))
+            entries.append(SitemapIndexItem(page_location, None))
     return TemplateResponse(
         request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
     )
