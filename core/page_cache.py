@@ -17,9 +17,10 @@ every anonymous reader until something it shows changes. What it holds:
   language from the request, and pages without one are built in a fixed language.
 - **Invalidation by tags.** A view calls `depend(request, *tags)` *before* it reads the data a
   tag guards; the entry records each tag's version as read then. A change bumps the versions
-  of the tags it affects (`invalidate()`, after the transaction commits), and an entry whose
-  recorded versions are not all current is a miss. A version is a random token, so a version
-  evicted from the cache can never match again: eviction makes misses, never stale pages.
+  of the tags it affects (`invalidate()`: at once, and again when its transaction commits),
+  and an entry whose recorded versions are not all current is a miss. A version is a random
+  token, so a version evicted from the cache can never match again: eviction makes misses,
+  never stale pages.
 - **Expiry by time.** `expires_by(request, when)` caps an entry's life (the next scheduled
   publication, comments closing by themselves): time-based changes need no event.
 - **HTTP.** Shared responses carry `Cache-Control` from KAISETSU_PAGE_CACHE_CONTROL, an ETag

@@ -1,4 +1,4 @@
-"""The one door for untrusted HTML (explainers/sanitize.py): nothing an editor or reader writes
+"""The one door for untrusted HTML (core/sanitize.py): nothing an editor or reader writes
 can run script, and the formatting they are allowed survives.
 
 Output is inspected with the standard library's HTML parser (the way a browser tokenises it),

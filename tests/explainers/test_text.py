@@ -1,4 +1,4 @@
-"""Text rules that must hold for Japanese as well as English (explainers/text.py)."""
+"""Text rules that must hold for Japanese as well as English (core/text.py)."""
 
 import math
 
