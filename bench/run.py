@@ -55,6 +55,8 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_DATABASE = "kaisetsu_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SESSION_COOKIE = "sessionid=bench"
+# Subject words of bench_data: each in a few per cent of the archive, as a news word is.
+SEARCH_TERMS = {"search_ja": "半導体", "search_en": "semiconductor"}
 
 # name, target, path (filled in once the data exists), extra headers, what it measures.
 ROWS = [
@@ -71,6 +73,8 @@ ROWS = [
     ("home", "app", "home", {}, "the latest explainers"),
     ("topic", "app", "topic", {}, "the busiest topic's page"),
     ("sitemap", "app", "sitemap", {}, "/sitemap.xml"),
+    ("search ja", "app", "search_ja", {}, "search for a Japanese word (never cached)"),
+    ("search en", "app", "search_en", {}, "search for an English word (never cached)"),
     ("nginx cached", "nginx", "explainer", {}, "the explainer page through nginx's cache"),
 ]
 
@@ -360,8 +364,13 @@ class Bench:
             "    'explainers': Explainer.objects.count(),\n"
             "    'explainer': hot.get_absolute_url(), 'topic': topic.get_absolute_url(),\n"
             "    'home': reverse('explainers:home'), 'sitemap': reverse('sitemap'),\n"
-            "    'post': reverse('comments:post', args=[hot.slug])}))"
+            "    'post': reverse('comments:post', args=[hot.slug]),\n"
+            "    'search': reverse('explainers:search'),\n"
+            "    'matches': {word: Explainer.objects.published().search(word).count()\n"
+            f"        for word in {list(SEARCH_TERMS.values())!r}}}}}))"
         )
+        for key, word in SEARCH_TERMS.items():
+            self.targets[key] = self.targets["search"] + "?" + urllib.parse.urlencode({"q": word})
 
     # Processes ---------------------------------------------------------------------------
 
@@ -516,7 +525,10 @@ http {{
         return {
             "static": "/static/bench/page.html",
             "floor": "/bench/floor/",
-            **{key: targets[key] for key in ("explainer", "home", "topic", "sitemap")},
+            **{
+                key: targets[key]
+                for key in ("explainer", "home", "topic", "sitemap", *SEARCH_TERMS)
+            },
         }
 
     def check_paths(self):
@@ -531,9 +543,10 @@ http {{
             except urllib.error.HTTPError as error:
                 log = self.tmp / "gunicorn.log"
                 raise BenchError(f"{path} answered {error.code} (log: {log})") from None
-            if final.path != path:
+            wanted = urllib.parse.urlsplit(path)
+            if final.path != wanted.path:
                 say(f"   {path} redirects to {final.path}: measuring that")
-                self.targets[key] = final.path
+                self.targets[key] = final.path + (f"?{wanted.query}" if wanted.query else "")
 
     def fetch(self, url, headers=None):
         request = urllib.request.Request(url, headers=headers or {})
@@ -822,6 +835,8 @@ http {{
             f" wrk -t{self.args.threads} -c{self.args.connections} -d{self.args.duration}s,"
             f" {self.args.rounds} rounds (medians)"
         )
+        matches = ", ".join(f"{word} {n:,}" for word, n in self.targets["matches"].items())
+        say(f"search rows: published explainers matching {matches}")
         header = (
             f"{'row':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>9} {'cpu ms/req':>11}"
             f" {'db+cache':>9} {'others':>7} {'errors':>7}  url"

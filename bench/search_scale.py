@@ -387,7 +387,6 @@ def populate(start, count, rng):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from core import text
     from explainers import search
     from explainers.models import Explainer, ExplainerSource, KeyPoint, SourceArticle, Topic
 
@@ -444,8 +443,6 @@ def populate(start, count, rng):
                     status=Explainer.Status.PUBLISHED,
                     publish_at=published,
                     first_published_at=published,
-                    search_title=text.fold(title),
-                    search_document=text.fold(document.plain_text()),
                     search_text=document.plain_text(),
                     reading_minutes=2,
                 )

@@ -358,10 +358,8 @@ class Explainer(EditorTextMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
-    # Derived on write (see refresh_derived): folded text for search, and reading time.
-    search_title = models.TextField(editable=False, default="")
-    search_document = models.TextField(editable=False, default="")
-    # The readable text of every indexed part, for search result snippets (explainers.search).
+    # Derived on write (see refresh_derived), with the search index: the readable text of
+    # every indexed part, for search result snippets (explainers.search), and reading time.
     search_text = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(
         _("reading time (minutes)"), default=0, editable=False
@@ -403,7 +401,6 @@ class Explainer(EditorTextMixin, models.Model):
 
     def save(self, *args, **kwargs):
         self.clean_editor_text()
-        self.search_title = text.fold(self.title)
         save_with_unique_slug(
             self,
             lambda: super(Explainer, self).save(*args, **kwargs),
@@ -482,8 +479,8 @@ class Explainer(EditorTextMixin, models.Model):
         )
 
     def refresh_derived(self, save: bool = True):
-        """Rebuild the search document, the search index and reading time from the
-        explainer and its parts.
+        """Rebuild the search index, the text its snippets are cut from and reading time from
+        the explainer and its parts.
 
         Called once, explicitly, by whoever saved the explainer or its parts: the admin's
         save_related, the services, the demo loader (no signals: one save, one refresh).
@@ -498,27 +495,11 @@ class Explainer(EditorTextMixin, models.Model):
                 self.summary,
             ]
         )
-        self.search_title = text.fold(self.title)
-        self.search_document = text.fold(
-            "\n".join(
-                [
-                    self.title,
-                    self.introduction,
-                    *document.key_points,
-                    *document.sections,
-                    self.summary,
-                    *document.sources,
-                    *document.topics,
-                ]
-            )
-        )
         self.search_text = document.plain_text()
         self.reading_minutes = text.reading_minutes(readable)
         if save and self.pk:
             manager = Explainer.objects.db_manager(self._state.db)
             manager.filter(pk=self.pk).update(
-                search_title=self.search_title,
-                search_document=self.search_document,
                 search_text=self.search_text,
                 reading_minutes=self.reading_minutes,
             )

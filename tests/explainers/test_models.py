@@ -347,19 +347,18 @@ def test_section_body_html_is_derived_from_markdown_on_save():
     assert section.body_html.strip() == "<p><em>changed</em></p>"
 
 
-def test_search_document_holds_folded_text_of_every_part():
+def test_the_search_index_holds_folded_text_of_every_part():
     explainer = ExplainerFactory(title="ＡＩ Explained", introduction="Intro TEXT")
     KeyPointFactory(explainer=explainer, text="ｷｰﾎﾟｲﾝﾄ Alpha")
     DetailSectionFactory(explainer=explainer, heading="Section HEADING", body="Body **Beta**")
     ExplainerSourceFactory(explainer=explainer, source=SourceArticleFactory(title="Source GAMMA"))
     explainer.refresh_derived()
     explainer.refresh_from_db()
-    document = explainer.search_document
     for expected in ("ai explained", "intro text", "キーポイント alpha", "section heading"):
-        assert expected in document
-    assert "body beta" in document  # Markdown and HTML are gone, the words remain
-    assert "source gamma" in document
-    assert explainer.search_title == "ai explained"
+        assert explainer in Explainer.objects.search(f'"{expected}"')
+    assert explainer in Explainer.objects.search('"body beta"')  # Markdown gone, words remain
+    assert "Body Beta" in explainer.search_text  # what snippets are cut from
+    assert explainer in Explainer.objects.search('"source gamma"')
 
 
 def test_refresh_derived_sets_reading_minutes_from_all_parts(settings):
@@ -372,17 +371,18 @@ def test_refresh_derived_sets_reading_minutes_from_all_parts(settings):
     assert explainer.reading_minutes == 3  # ~503 words at 230 a minute
 
 
-def test_one_refresh_after_a_part_changes_keeps_the_search_document_current():
+def test_one_refresh_after_a_part_changes_keeps_the_search_index_current():
     explainer = ExplainerFactory()
     point = KeyPointFactory(explainer=explainer, text="Original wording")
     explainer.refresh_from_db()
-    assert "original wording" in explainer.search_document
+    assert explainer in Explainer.objects.search("original wording")
     point.text = "Revised wording"
     point.save()
     explainer.refresh_derived()
     explainer.refresh_from_db()
-    assert "revised wording" in explainer.search_document
-    assert "original wording" not in explainer.search_document
+    assert explainer in Explainer.objects.search("revised wording")
+    assert explainer not in Explainer.objects.search("original")
+    assert "Revised wording" in explainer.search_text
 
 
 @pytest.fixture
@@ -403,7 +403,7 @@ def test_an_explainer_made_with_13_parts_is_refreshed_once(refresh_spy):
     titles = [link.source.title for link in explainer.source_links.all()]
     assert len(points) + len(headings) + len(titles) == 13
     for expected in ["Thirteen parts", *points, *headings, *titles]:
-        assert expected.casefold() in explainer.search_document
+        assert explainer in Explainer.objects.search(f'"{expected}"')
 
 
 def test_saving_parts_alone_does_not_refresh_the_explainer(refresh_spy):
@@ -541,7 +541,6 @@ def test_full_clean_then_save_stores_explainer_text_without_control_characters()
     assert explainer.title == "Tax reform"
     assert explainer.introduction == "First line\nSecond\tline"  # newline and tab kept
     assert explainer.summary == "Summary"
-    assert explainer.search_title == "tax reform"
 
 
 def test_every_part_is_cleaned_on_full_clean_and_save():

@@ -168,13 +168,13 @@ def test_renaming_a_source_refreshes_the_explainers_citing_it():
     link = ExplainerSourceFactory(source__title="Old headline")
     explainer = link.explainer
     explainer.refresh_from_db()
-    assert "old headline" in explainer.search_document
+    assert explainer in Explainer.objects.search("old headline")
     source = link.source
     source.title = "New headline"
     source_article_save(source=source)
     explainer.refresh_from_db()
-    assert "new headline" in explainer.search_document
-    assert "old headline" not in explainer.search_document
+    assert explainer in Explainer.objects.search("new headline")
+    assert explainer not in Explainer.objects.search("old")
 
 
 def test_source_article_save_validates_and_cleans():
@@ -261,14 +261,14 @@ def test_contributor_may_not_publish(ready, contributor):
     assert history(ready) == []
 
 
-def test_publish_keeps_the_search_document_made_when_the_parts_were_saved(editor):
+def test_publish_keeps_the_search_index_made_when_the_parts_were_saved(editor):
     """Whoever saved the parts refreshed the derived data once; publishing changes no text."""
     explainer = ExplainerFactory(key_points=3, sources=1, introduction="Ｗｉｎｄ power")
     with mock.patch.object(Explainer, "refresh_derived") as refresh:
         explainer_publish(explainer=explainer, actor=editor)
     assert refresh.call_count == 0
     explainer.refresh_from_db()
-    assert "wind power" in explainer.search_document
+    assert explainer in Explainer.objects.search("wind power")
     assert explainer.reading_minutes >= 1
 
 

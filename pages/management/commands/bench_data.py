@@ -598,7 +598,6 @@ class Command(BaseCommand):
         readable = "\n".join(
             [title, introduction, *document.key_points, *document.sections, summary]
         )
-        everything = [readable, *document.sources, *document.topics]
         explainer = Explainer(
             title=title,
             slug=writer.slug(subjects, number),
@@ -610,8 +609,6 @@ class Command(BaseCommand):
             publish_at=publish_at,
             first_published_at=first_published_at,
             comments_open=hot or rng.random() > 0.05,
-            search_title=text.fold(title),
-            search_document=text.fold("\n".join(everything)),
             search_text=document.plain_text(),
             reading_minutes=text.reading_minutes(readable),
         )
