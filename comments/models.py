@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.sanitize import plain_text_to_html
@@ -34,6 +35,13 @@ class ReasonCode(models.TextChoices):
     SPAM = "spam", _("Spam or advertising")
     PERSONAL_INFO = "personal_info", _("Personal information")
     OTHER = "other", _("Other")
+
+
+class Badge(models.TextChoices):
+    """The newsroom role a comment's author wrote in (from their group, not `is_staff`)."""
+
+    EDITOR = "editor", _("Editor")
+    MODERATOR = "moderator", _("Moderator")
 
 
 class CommentQuerySet(models.QuerySet):
@@ -158,6 +166,29 @@ class Comment(models.Model):
     is_staff_comment = models.BooleanField(
         _("editor comment"), default=False, help_text=_("Shown with an “Editor” badge.")
     )
+    badge = models.CharField(
+        _("badge"),
+        max_length=10,
+        choices=Badge.choices,
+        blank=True,
+        help_text=_("The newsroom role the author wrote in, shown beside their name."),
+    )
+    is_featured = models.BooleanField(
+        _("featured"),
+        default=False,
+        help_text=_("Picked by a moderator: shown with a badge and first in the thread."),
+    )
+    featured_at = models.DateTimeField(_("featured"), null=True, blank=True)
+    guest_key = models.CharField(
+        _("guest key"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A keyed hash of a guest's normalised email address: one guest's comments, "
+            "whatever address they post from. Never shown; purged with the email."
+        ),
+    )
     ip_hash = models.CharField(
         _("address hash"),
         max_length=64,
@@ -197,6 +228,15 @@ class Comment(models.Model):
                 name="comment_thread_top_idx",
             ),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
+            # The featured view of a thread: its featured comments, newest pick first.
+            models.Index(
+                fields=["explainer", "featured_at"],
+                condition=models.Q(is_featured=True),
+                name="comment_featured_idx",
+            ),
+            models.Index(
+                fields=["guest_key"], condition=~models.Q(guest_key=""), name="comment_guest_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -259,6 +299,11 @@ class ModerationAction(models.Model):
         REVOKE_TRUST = "revoke_trust", _("Trust revoked")
         AUTO_TRUST = "auto_trust", _("Trust left to the rule")
         ACCOUNT_DELETED = "account_deleted", _("Author deleted their account")
+        FEATURE = "feature", _("Featured")
+        UNFEATURE = "unfeature", _("No longer featured")
+        SUSPEND = "suspend", _("Reader suspended")
+        BAN = "ban", _("Reader banned")
+        LIFT = "lift", _("Suspension or ban lifted")
 
     comment = models.ForeignKey(
         Comment,
@@ -450,6 +495,7 @@ class Notification(models.Model):
         DIGEST = "digest", _("Moderators' digest")
         GUEST_CONFIRM = "guest_confirm", _("Guest: confirm the address")
         GUEST_REPLY = "guest_reply", _("Guest: reply published")
+        SUSPENSION = "suspension", _("Reader suspended or banned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -473,6 +519,14 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
         help_text=_("Empty for a guest: the email goes to their subscription's address."),
+    )
+    suspension = models.ForeignKey(
+        "ReaderSuspension",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("suspension"),
     )
     guest_subscription = models.ForeignKey(
         GuestReplySubscription,
@@ -517,7 +571,14 @@ class Notification(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    kind__in=["reply", "decision", "digest", "guest_confirm", "guest_reply"]
+                    kind__in=[
+                        "reply",
+                        "decision",
+                        "digest",
+                        "guest_confirm",
+                        "guest_reply",
+                        "suspension",
+                    ]
                 ),
                 name="notification_kind_valid",
             ),
@@ -529,3 +590,74 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ReaderSuspensionQuerySet(models.QuerySet):
+    def in_force(self, *, now=None):
+        """Suspensions and bans that stop their reader now: not lifted, not yet over."""
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+
+
+class ReaderSuspension(models.Model):
+    """A moderator's decision that a signed-in reader may not post or report for a while
+    (a suspension, with an end) or at all (a ban, with none). Lifting one keeps the row and
+    logs the lift; every step is also a `ModerationAction` about the reader."""
+
+    class Kind(models.TextChoices):
+        SUSPENSION = "suspension", _("Suspension")
+        BAN = "ban", _("Ban")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="comment_suspensions",
+        verbose_name=_("reader"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices)
+    note = models.TextField(_("note"), blank=True)
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(
+        _("until"), null=True, blank=True, help_text=_("Empty for a ban: it lasts until lifted.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ReaderSuspensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reader suspension")
+        verbose_name_plural = _("reader suspensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["suspension", "ban"]), name="suspension_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="ban", ends_at__isnull=True)
+                | Q(kind="suspension", ends_at__isnull=False),
+                name="suspension_end_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} @{self.user_id}"

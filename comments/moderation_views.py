@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from explainers.models import Explainer
-from explainers.services import explainer_comments_set
+from explainers.models import CommentMode, Explainer
+from explainers.services import explainer_comment_mode_set
 from readers.models import ReaderProfile, public_name
 
 from . import moderation
@@ -238,22 +238,23 @@ def comments_bulk(request):
 
 @moderator_required
 @require_POST
-def explainer_comments_toggle(request, pk, open_comments):
-    """Close or reopen comments on an explainer from the tool."""
+def explainer_comment_mode(request, pk):
+    """Open, hold every comment on, or close an explainer's comments, from the tool."""
     explainer = get_object_or_404(Explainer, pk=pk)
+    mode = request.POST.get("mode", "")
+    if mode not in CommentMode.values:
+        messages.error(request, _("Choose how the explainer takes comments."))
+        return HttpResponseRedirect(_next_url(request))
     try:
-        if open_comments:
-            explainer_comments_set(explainer=explainer, actor=request.user, open_comments=True)
-            messages.success(
-                request, _("Comments reopened on “%(title)s”.") % {"title": explainer.title}
-            )
-        else:
-            explainer_comments_set(explainer=explainer, actor=request.user, open_comments=False)
-            messages.success(
-                request, _("Comments closed on “%(title)s”.") % {"title": explainer.title}
-            )
+        explainer_comment_mode_set(explainer=explainer, actor=request.user, mode=mode)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request,
+            _("Comments on “%(title)s”: %(mode)s.")
+            % {"title": explainer.title, "mode": CommentMode(mode).label},
+        )
     return HttpResponseRedirect(_next_url(request))
 
 
@@ -284,6 +285,7 @@ def explainer_thread(request, pk):
         "threads": top_level,
         "status_counts": status_counts(Comment.objects.filter(explainer=explainer)),
         "closed_reason": closed_reason(explainer),
+        "comment_modes": CommentMode.choices,
         "reasons": ReasonCode.choices,
         "next_url": request.get_full_path(),
     }

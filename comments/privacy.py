@@ -11,6 +11,7 @@
 
 import hashlib
 import hmac
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -43,6 +44,18 @@ def ip_hash(ip_address: str) -> str:
         return ""
     key = settings.COMMENTS_IP_HASH_KEY.encode()
     return hmac.new(key, reader_network(ip_address).encode(), hashlib.sha256).hexdigest()
+
+
+def guest_key(email: str) -> str:
+    """A guest's identity for their history and the moderators' decisions: a keyed hash of
+    the normalised email address (NFKC, trimmed, case-folded), so two guests behind one
+    address (an office, a carrier's NAT) are never one person, and one guest posting from
+    several addresses is. Empty without an email; never shown; purged with the email."""
+    normalised = unicodedata.normalize("NFKC", email or "").strip().casefold()
+    if not normalised:
+        return ""
+    key = settings.COMMENTS_IP_HASH_KEY.encode()
+    return hmac.new(key, b"guest-email:" + normalised.encode(), hashlib.sha256).hexdigest()
 
 
 def comment_addresses_purge(*, now=None) -> int:

@@ -38,7 +38,7 @@ def comments_close_at(explainer):
 
 def closed_reason(explainer) -> str | None:
     """Why the explainer takes no comments, in words for the reader; None when it does."""
-    if not explainer.comments_open:
+    if not explainer.comments_open:  # CommentMode.CLOSED
         return _("The editors have closed comments on this explainer.")
     if not explainer.is_published:
         return _("Comments open when the explainer is published.")

@@ -33,6 +33,7 @@ from .forms import (
     TopicAdminForm,
 )
 from .models import (
+    CommentMode,
     Correction,
     DetailSection,
     Explainer,
@@ -46,7 +47,7 @@ from .services import (
     PUBLISH_PERMISSION,
     correction_add,
     explainer_archive,
-    explainer_comments_set,
+    explainer_comment_mode_set,
     explainer_history_message,
     explainer_may_be_deleted,
     explainer_publish,
@@ -266,7 +267,7 @@ WORKFLOW_STEPS = {
         skip_message=_("“%(title)s” is already archived."),
     ),
     "close_comments": WorkflowStep(
-        service=explainer_comments_set,
+        service=explainer_comment_mode_set,
         description=_("Close comments on selected explainers"),
         done_message=ngettext_lazy(
             "Comments closed on %(count)d explainer.",
@@ -275,10 +276,10 @@ WORKFLOW_STEPS = {
         ),
         permission="comment_settings",
         button=False,
-        options=lambda explainer: {"open_comments": False},
+        options=lambda explainer: {"mode": CommentMode.CLOSED},
     ),
     "open_comments": WorkflowStep(
-        service=explainer_comments_set,
+        service=explainer_comment_mode_set,
         description=_("Open comments on selected explainers"),
         done_message=ngettext_lazy(
             "Comments opened on %(count)d explainer.",
@@ -287,7 +288,7 @@ WORKFLOW_STEPS = {
         ),
         permission="comment_settings",
         button=False,
-        options=lambda explainer: {"open_comments": True},
+        options=lambda explainer: {"mode": CommentMode.OPEN},
     ),
 }
 
@@ -338,7 +339,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
                 "fields": [
                     "status",
                     "publish_at",
-                    "comments_open",
+                    "comment_mode",
                     "byline",
                     "first_published_at",
                     "significant_update_at",
@@ -376,7 +377,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             readonly.append("publish_at")
         if not self.has_comment_settings_permission(request):
             # The form is another door to the comment settings: the service's rule holds here.
-            readonly.append("comments_open")
+            readonly.append("comment_mode")
         return readonly
 
     def has_publish_permission(self, request, obj=None):
@@ -432,7 +433,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     def save_model(self, request, obj, form, change):
         if not change and obj.byline_id is None:
             obj.byline = request.user
-        comments_change = change and "comments_open" in form.changed_data
+        comments_change = change and "comment_mode" in form.changed_data
         if change:
             stored = Explainer.objects.get(pk=obj.pk)
             # The topic and source pages it is on before this save: a page it leaves changes.
@@ -442,13 +443,13 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
                 obj.first_published_at = stored.first_published
             if comments_change:
                 # Opening or closing comments is the service's (permission, history event).
-                obj.comments_open = stored.comments_open
+                obj.comment_mode = stored.comment_mode
         super().save_model(request, obj, form, change)
         if comments_change:
-            explainer_comments_set(
-                explainer=obj, actor=request.user, open_comments=form.cleaned_data["comments_open"]
+            explainer_comment_mode_set(
+                explainer=obj, actor=request.user, mode=form.cleaned_data["comment_mode"]
             )
-            obj.refresh_from_db(fields=["comments_open"])
+            obj.refresh_from_db(fields=["comment_mode"])
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Correction:

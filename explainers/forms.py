@@ -202,7 +202,7 @@ class ExplainerAdminForm(forms.ModelForm):
             "summary",
             "topics",
             "publish_at",
-            "comments_open",
+            "comment_mode",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -98,6 +98,14 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+class CommentMode(models.TextChoices):
+    """How an explainer takes comments; `comments.pipeline` reads it, in one place."""
+
+    OPEN = "open", _("Open: the site's pre-moderation (trusted readers published at once)")
+    HELD = "held", _("Open, every comment held for a moderator")
+    CLOSED = "closed", _("Closed")
+
+
 class Topic(EditorTextMixin, models.Model):
     editor_text_fields = ("name", "description")
 
@@ -352,8 +360,15 @@ class Explainer(EditorTextMixin, models.Model):
     significant_update_at = models.DateTimeField(
         _("last significant update"), null=True, blank=True, editable=False
     )
-    comments_open = models.BooleanField(
-        _("comments open"), default=True, help_text=_("Untick to close comments on this explainer.")
+    comment_mode = models.CharField(
+        _("comments"),
+        max_length=10,
+        choices=CommentMode.choices,
+        default=CommentMode.OPEN,
+        help_text=_(
+            "How this explainer takes comments. Hold every comment for a sensitive story, "
+            "whatever the reader's trust; close to take none."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
@@ -370,6 +385,9 @@ class Explainer(EditorTextMixin, models.Model):
     # COUNT over the explainer's comments.
     comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
     comment_thread_count = models.PositiveIntegerField(_("thread"), default=0, editable=False)
+    comment_featured_count = models.PositiveIntegerField(
+        _("featured comments"), default=0, editable=False
+    )
 
     objects = ExplainerQuerySet.as_manager()
 
@@ -458,6 +476,12 @@ class Explainer(EditorTextMixin, models.Model):
         update readers need to be told about; a significant correction is.
         """
         return self.significant_update_at or self.first_published or self.publish_at
+
+    @property
+    def comments_open(self) -> bool:
+        """Whether the editors let this explainer take comments (it may still close by
+        itself: `comments.submission.closed_reason`)."""
+        return self.comment_mode != CommentMode.CLOSED
 
     @property
     def byline_name(self) -> str:

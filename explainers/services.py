@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import cache as reader_pages
-from .models import Correction, Explainer, SourceArticle, Topic
+from .models import CommentMode, Correction, Explainer, SourceArticle, Topic
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
 # Editors and moderators hold it (explainers.0003); contributors do not, so the comment
@@ -219,23 +219,33 @@ def correction_add(
     return correction
 
 
-def explainer_comments_set(*, explainer: Explainer, actor, open_comments: bool) -> Explainer:
-    """Open or close comments on an explainer; logged in its history.
+COMMENT_MODE_EVENTS = {
+    CommentMode.OPEN: "comments_opened",
+    CommentMode.HELD: "comments_held",
+    CommentMode.CLOSED: "comments_closed",
+}
+
+
+def explainer_comment_mode_set(*, explainer: Explainer, actor, mode: str) -> Explainer:
+    """Set how an explainer takes comments (`CommentMode`: open with the site's
+    pre-moderation, open with every comment held, or closed); logged in its history.
 
     The one rule for who may: holders of the comment-settings permission (editors and
-    moderators). The admin action, the moderation tool and commands all come here. Comments
-    still close by themselves COMMENTS_CLOSE_AFTER_DAYS after first publication.
+    moderators). The admin's form and actions, the moderation tool and commands all come here.
+    Comments still close by themselves COMMENTS_CLOSE_AFTER_DAYS after first publication.
     """
     if actor is not None and not actor.has_perm(COMMENT_SETTINGS_PERMISSION):
-        raise PermissionDenied(_("You may not open or close comments on this explainer."))
+        raise PermissionDenied(_("You may not change how this explainer takes comments."))
+    mode = CommentMode(mode)
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
-        explainer.comments_open = open_comments
+        if explainer.comment_mode == mode:
+            return explainer
+        explainer.comment_mode = mode
         explainer.full_clean()
-        explainer.save(update_fields=["comments_open", "modified_at"])
+        explainer.save(update_fields=["comment_mode", "modified_at"])
         reader_pages.explainer_page_changed(explainer)
-        event = "comments_opened" if open_comments else "comments_closed"
-        explainer_history_add(actor=actor, explainer=explainer, event=event)
+        explainer_history_add(actor=actor, explainer=explainer, event=COMMENT_MODE_EVENTS[mode])
     return explainer
 
 
@@ -302,6 +312,7 @@ HISTORY_SENTENCES = {
     ),
     "comments_closed": lambda data: _("Closed comments."),
     "comments_opened": lambda data: _("Opened comments."),
+    "comments_held": lambda data: _("Set every new comment to be held for a moderator."),
 }
 
 

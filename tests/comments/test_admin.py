@@ -193,8 +193,8 @@ def test_explainer_changelist_actions_close_and_open_comments(client, editor):
     url = reverse("admin:explainers_explainer_changelist")
     ids = [e.pk for e in explainers]
     client.post(url, {"action": "close_comments", ACTION_CHECKBOX_NAME: ids})
-    assert not Explainer.objects.filter(pk__in=ids, comments_open=True).exists()
+    assert not Explainer.objects.filter(pk__in=ids, comment_mode="open").exists()
     client.post(url, {"action": "open_comments", ACTION_CHECKBOX_NAME: ids[:1]})
     assert (
-        list(Explainer.objects.filter(comments_open=True).values_list("pk", flat=True)) == ids[:1]
+        list(Explainer.objects.filter(comment_mode="open").values_list("pk", flat=True)) == ids[:1]
     )

@@ -41,7 +41,7 @@ def world(reader):
     explainer = ExplainerFactory(published=True)
     return SimpleNamespace(
         explainer=explainer,
-        closed_explainer=ExplainerFactory(published=True, comments_open=False),
+        closed_explainer=ExplainerFactory(published=True, comment_mode="closed"),
         author=reader,
         pending=make_comment(explainer=explainer, user=reader),
         approved=make_comment(explainer=explainer, status=Status.APPROVED),
@@ -75,8 +75,14 @@ ACTIONS = {
         reverse("moderation:bulk"),
         {"comments": [w.pending.pk, w.approved.pk], "action": "spam"},
     ),
-    "close": lambda w: (reverse("moderation:close", kwargs={"pk": w.explainer.pk}), {}),
-    "open": lambda w: (reverse("moderation:open", kwargs={"pk": w.closed_explainer.pk}), {}),
+    "close": lambda w: (
+        reverse("moderation:mode", kwargs={"pk": w.explainer.pk}),
+        {"mode": "closed"},
+    ),
+    "open": lambda w: (
+        reverse("moderation:mode", kwargs={"pk": w.closed_explainer.pk}),
+        {"mode": "open"},
+    ),
     "trust": lambda w: (
         reverse("moderation:trust", kwargs={"pk": w.author.pk}),
         {"trust": "granted"},
@@ -89,7 +95,7 @@ def snapshot(world):
     return (
         sorted(Comment.objects.values_list("pk", "status")),
         ModerationAction.objects.count(),
-        sorted(Explainer.objects.values_list("pk", "comments_open")),
+        sorted(Explainer.objects.values_list("pk", "comment_mode")),
         sorted(ReaderProfile.objects.values_list("user", "trust")),
     )
 

@@ -548,20 +548,22 @@ def test_bulk_skips_comments_the_action_does_not_apply_to_and_says_so(mod_client
 def test_moderator_closes_and_reopens_comments_on_an_explainer(mod_client, explainer):
     thread_url = reverse("moderation:thread", kwargs={"pk": explainer.pk})
     response = mod_client.post(
-        reverse("moderation:close", kwargs={"pk": explainer.pk}), {"next": thread_url}
+        reverse("moderation:mode", kwargs={"pk": explainer.pk}),
+        {"mode": "closed", "next": thread_url},
     )
     assert response["Location"] == thread_url
     explainer.refresh_from_db()
     assert explainer.comments_open is False
     assert not submission.comments_are_open(explainer)
     assert 'data-comments-state="closed"' in mod_client.get(thread_url).content.decode()
-    mod_client.post(reverse("moderation:open", kwargs={"pk": explainer.pk}))
+    mod_client.post(reverse("moderation:mode", kwargs={"pk": explainer.pk}), {"mode": "open"})
     explainer.refresh_from_db()
     assert explainer.comments_open is True
 
 
 def test_closing_a_missing_explainer_is_404(mod_client):
-    assert mod_client.post(reverse("moderation:close", kwargs={"pk": 999999})).status_code == 404
+    url = reverse("moderation:mode", kwargs={"pk": 999999})
+    assert mod_client.post(url, {"mode": "closed"}).status_code == 404
 
 
 # --- Thread and history ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from comments import flood, moderation, privacy, reports, submission
 from comments.models import Comment, CommentReport, ModerationAction
 from explainers.models import Explainer
-from explainers.services import explainer_comments_set, explainer_history_message
+from explainers.services import explainer_comment_mode_set, explainer_history_message
 from tests.factories import CommentFactory, ExplainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_comments_are_open_on_a_fresh_explainer(explainer):
 
 
 def test_editor_closed_explainer_refuses_comments(explainer):
-    explainer.comments_open = False
+    explainer.comment_mode = "closed"
     explainer.save()
     with pytest.raises(submission.CommentsClosed):
         submit(explainer)
@@ -176,10 +176,10 @@ def test_unpublished_explainer_takes_no_comments():
 
 
 def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, editor):
-    explainer_comments_set(open_comments=False, explainer=explainer, actor=editor)
+    explainer_comment_mode_set(mode="closed", explainer=explainer, actor=editor)
     explainer.refresh_from_db()
     assert explainer.comments_open is False
-    explainer_comments_set(open_comments=True, explainer=explainer, actor=editor)
+    explainer_comment_mode_set(mode="open", explainer=explainer, actor=editor)
     explainer.refresh_from_db()
     assert explainer.comments_open is True
     messages = [
@@ -190,13 +190,13 @@ def test_close_and_open_comments_are_logged_in_the_explainer_history(explainer, 
 
 
 def test_moderator_may_close_comments(explainer, moderator):
-    explainer_comments_set(open_comments=False, explainer=explainer, actor=moderator)
+    explainer_comment_mode_set(mode="closed", explainer=explainer, actor=moderator)
     assert Explainer.objects.get(pk=explainer.pk).comments_open is False
 
 
 def test_reader_may_not_close_comments(explainer, reader):
     with pytest.raises(PermissionDenied):
-        explainer_comments_set(open_comments=False, explainer=explainer, actor=reader)
+        explainer_comment_mode_set(mode="closed", explainer=explainer, actor=reader)
 
 
 # --- flood control ----------------------------------------------------------------------

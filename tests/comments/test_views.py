@@ -111,7 +111,7 @@ def test_explainer_page_says_a_posted_comment_is_published(client, explainer):
 
 
 def test_closed_explainer_page_says_why_and_offers_no_form(client, explainer):
-    explainer.comments_open = False
+    explainer.comment_mode = "closed"
     explainer.save()
     comment = CommentFactory(explainer=explainer)
     page = content(client.get(explainer.get_absolute_url()))
@@ -278,7 +278,7 @@ def test_flood_gets_429_with_a_clear_message(client, explainer, settings):
 
 
 def test_editor_closed_explainer_refuses_a_forced_post(client, explainer):
-    explainer.comments_open = False
+    explainer.comment_mode = "closed"
     explainer.save()
     response = client.post(post_url(explainer), guest_data(explainer))
     assert response.status_code == 403
@@ -296,7 +296,7 @@ def test_auto_closed_explainer_refuses_a_forced_post(client, settings):
 
 
 def test_closed_explainer_form_page_says_why(client, explainer):
-    explainer.comments_open = False
+    explainer.comment_mode = "closed"
     explainer.save()
     response = client.get(post_url(explainer))
     assert response.status_code == 403

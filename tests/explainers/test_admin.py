@@ -773,7 +773,7 @@ def test_contributor_is_not_offered_closing_or_opening_comments(contributor_clie
 def test_contributor_cannot_change_comments_on_a_live_explainer_by_posting_the_action(
     contributor_client, action, was_open
 ):
-    explainer = ExplainerFactory(published=True, comments_open=was_open)
+    explainer = ExplainerFactory(published=True, comment_mode="open" if was_open else "closed")
     response = run_action(contributor_client, action, explainer)
     explainer.refresh_from_db()
     assert explainer.comments_open is was_open
@@ -790,10 +790,10 @@ def test_moderator_may_close_comments_from_the_changelist(moderator_client):
 
 
 def test_contributor_cannot_change_comment_settings_through_the_form(contributor_client):
-    explainer = ExplainerFactory(title="Draft", comments_open=True)
+    explainer = ExplainerFactory(title="Draft", comment_mode="open")
     data = form_data(contributor_client.get(change_url(explainer)))
     # Read-only, so not in the form: posted without it, as an unticked box would be.
-    assert "comments_open" not in data
+    assert "comment_mode" not in data
     response = contributor_client.post(change_url(explainer), data)
     assert response.status_code == 302
     explainer.refresh_from_db()
@@ -801,10 +801,10 @@ def test_contributor_cannot_change_comment_settings_through_the_form(contributor
 
 
 def test_editor_closes_comments_through_the_form(editor_client):
-    explainer = ExplainerFactory(comments_open=True)
+    explainer = ExplainerFactory(comment_mode="open")
     data = form_data(editor_client.get(change_url(explainer)))
-    assert data["comments_open"] == "on"
-    data.pop("comments_open")
+    assert data["comment_mode"] == "open"
+    data["comment_mode"] = "closed"
     assert editor_client.post(change_url(explainer), data).status_code == 302
     explainer.refresh_from_db()
     assert explainer.comments_open is False
@@ -933,7 +933,7 @@ def test_moving_the_publish_time_keeps_when_readers_first_saw_it(editor_client):
 def test_closing_comments_in_the_change_form_goes_through_the_service(editor_client):
     explainer = ExplainerFactory(published=True, key_points=3, sources=1)
     data = form_data(editor_client.get(change_url(explainer)))
-    data.pop("comments_open", None)  # an unticked box is not submitted
+    data["comment_mode"] = "closed"
     response = editor_client.post(change_url(explainer), data)
     assert response.status_code == 302
     explainer.refresh_from_db()

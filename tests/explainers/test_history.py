@@ -20,7 +20,7 @@ from explainers.models import Correction, Explainer
 from explainers.services import (
     correction_add,
     explainer_archive,
-    explainer_comments_set,
+    explainer_comment_mode_set,
     explainer_history_add,
     explainer_history_message,
     explainer_publish,
@@ -93,8 +93,8 @@ def test_a_scheduled_time_reads_in_the_site_time_zone_not_utc(client, ready, edi
 
 
 def test_closing_and_opening_comments_read_in_japanese(ready, editor):
-    explainer_comments_set(explainer=ready, actor=editor, open_comments=False)
-    explainer_comments_set(explainer=ready, actor=editor, open_comments=True)
+    explainer_comment_mode_set(explainer=ready, actor=editor, mode="closed")
+    explainer_comment_mode_set(explainer=ready, actor=editor, mode="open")
     assert worded(ready) == ["Closed comments.", "Opened comments."]
     assert worded(ready, "ja") == ["コメント受付を終了しました。", "コメント受付を再開しました。"]
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from comments.moderation import comment_approve, comment_remove, comment_restore
 from explainers.services import (
     correction_add,
-    explainer_comments_set,
+    explainer_comment_mode_set,
     explainer_publish,
     explainer_unpublish,
     source_article_save,
@@ -158,7 +158,7 @@ def test_signed_in_readers_are_never_served_from_the_cache_nor_stored_in_it(clie
     assert "private" in signed_in["Cache-Control"]
     assert "public" not in signed_in["Cache-Control"]
     # What they were served was not stored for anyone.
-    explainer_comments_set(explainer=explainer, actor=None, open_comments=False)
+    explainer_comment_mode_set(explainer=explainer, actor=None, mode="closed")
     client.get(url)
     client.logout()
     response, queries = get(client, url)
@@ -338,7 +338,7 @@ def test_a_comment_decision_leaves_other_explainers_pages_cached(client, explain
 def test_opening_or_closing_comments_is_on_the_next_request(client, explainer):
     url = explainer.get_absolute_url()
     client.get(url)
-    explainer_comments_set(explainer=explainer, actor=None, open_comments=False)
+    explainer_comment_mode_set(explainer=explainer, actor=None, mode="closed")
     assert shows(client, url, "closed comments")
 
 

@@ -54,6 +54,7 @@ from core import text
 from core.sanitize import markdown_to_html, plain_text_to_html
 from explainers import search
 from explainers.models import (
+    CommentMode,
     DetailSection,
     Explainer,
     ExplainerSource,
@@ -608,7 +609,7 @@ class Command(BaseCommand):
             status="published" if status == "scheduled" else status,
             publish_at=publish_at,
             first_published_at=first_published_at,
-            comments_open=hot or rng.random() > 0.05,
+            comment_mode=(CommentMode.OPEN if hot or rng.random() > 0.05 else CommentMode.CLOSED),
             search_text=document.plain_text(),
             reading_minutes=text.reading_minutes(readable),
         )
