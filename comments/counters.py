@@ -2,10 +2,13 @@
 
 `Explainer.comment_count` (comments readers may see, `Comment.objects.visible()`) and
 `Explainer.comment_thread_count` (the top-level ones among them) are read by every list and by
-the thread, so no page counts an explainer's comments. `comment_visibility_changed` is the one
-place that changes them: every door that makes a comment visible or hides it (a submission
-stored approved, each moderation decision, reader reports sending it back to the queue, the
-demo loader) calls it in the same transaction, with the comment's row locked or just created.
+the thread, and `Explainer.comment_featured_count` (moderators' picks among them) by the
+thread's views, so no page counts an explainer's comments. `comment_visibility_changed` is the
+one place that changes the first two, and unfeatures a pick that readers stop seeing
+(`comment_featured_changed` moves the third): every door that makes a comment visible or
+hides it (a submission stored approved, each moderation decision, reader reports sending it
+back to the queue, the demo loader) calls it in the same transaction, with the comment's row
+locked or just created.
 """
 
 from django.db.models import F
@@ -38,6 +41,22 @@ def comment_visibility_changed(comment: Comment, *, was_visible: bool, is_visibl
     counters = {"comment_count": F("comment_count") + step}
     if comment.parent_id is None:
         counters["comment_thread_count"] = F("comment_thread_count") + step
+    if not is_visible and comment.is_featured:
+        # A pick readers can no longer see is no longer a pick (restoring it does not
+        # feature it again: a moderator decides that afresh).
+        Comment.objects.filter(pk=comment.pk).update(is_featured=False, featured_at=None)
+        comment.is_featured, comment.featured_at = False, None
+        counters["comment_featured_count"] = F("comment_featured_count") - 1
     Explainer.objects.filter(pk=comment.explainer_id).update(**counters)
     # The explainer's page and the counts on the lists it is on (the shared page cache).
+    reader_pages.comments_changed(comment.explainer_id)
+
+
+def comment_featured_changed(comment: Comment, *, featured: bool) -> None:
+    """Record that a visible comment was featured or stopped being featured (the caller
+    holds its row): `Explainer.comment_featured_count` moves by one, and its pages change."""
+    step = 1 if featured else -1
+    Explainer.objects.filter(pk=comment.explainer_id).update(
+        comment_featured_count=F("comment_featured_count") + step
+    )
     reader_pages.comments_changed(comment.explainer_id)

@@ -227,3 +227,30 @@ def comments_bulk_moderate(*, comments, action, actor, reason="", note="") -> in
                 continue
             changed += 1
     return changed
+
+
+def comment_feature(*, comment, actor, featured: bool = True, note: str = "") -> Comment:
+    """Feature an approved comment (a moderator's pick, shown with a badge and first in the
+    thread), or stop featuring it; logged like any decision. Featuring a comment that
+    readers cannot see is refused; one that stops being visible stops being featured
+    (`counters.comment_visibility_changed`)."""
+    check_may_moderate(actor)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if featured and comment.status != S.APPROVED:
+            raise TransitionNotAllowed(_("Only a published comment can be featured."))
+        if comment.is_featured == featured:
+            return comment
+        comment.is_featured = featured
+        comment.featured_at = timezone.now() if featured else None
+        comment.save(update_fields=["is_featured", "featured_at"])
+        counters.comment_featured_changed(comment, featured=featured)
+        ModerationAction.objects.create(
+            comment=comment,
+            actor=actor if actor is not None and actor.pk else None,
+            action=A.FEATURE if featured else A.UNFEATURE,
+            old_status=comment.status,
+            new_status=comment.status,
+            note=(note or "").strip(),
+        )
+    return comment

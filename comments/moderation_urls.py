@@ -22,6 +22,18 @@ urlpatterns = [
     path("users/<int:pk>/", views.commenter_history, name="commenter"),
     path("users/<int:pk>/trust/", views.reader_trust, name="trust"),
     path("comments/<int:pk>/author/", views.comment_author_history, name="author"),
+    path(
+        "comments/<int:pk>/feature/",
+        views.comment_feature,
+        {"featured": True},
+        name="feature",
+    ),
+    path(
+        "comments/<int:pk>/unfeature/",
+        views.comment_feature,
+        {"featured": False},
+        name="unfeature",
+    ),
     *(
         path(
             f"comments/<int:pk>/{action.value}/",

@@ -187,6 +187,25 @@ def comment_moderate(request, pk, action):
 
 @moderator_required
 @require_POST
+def comment_feature(request, pk, featured):
+    """Feature an approved comment, or stop featuring it, then go back."""
+    comment = get_object_or_404(Comment, pk=pk)
+    try:
+        moderation.comment_feature(comment=comment, actor=request.user, featured=featured)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        done = (
+            _("Comment #%(pk)s featured: it is shown first in its thread.")
+            if featured
+            else _("Comment #%(pk)s is no longer featured.")
+        )
+        messages.success(request, done % {"pk": comment.pk})
+    return HttpResponseRedirect(_next_url(request))
+
+
+@moderator_required
+@require_POST
 def comments_bulk(request):
     """One decision for every ticked comment (checkboxes + action + reason + note)."""
     form = BulkModerationForm(request.POST)

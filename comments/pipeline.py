@@ -8,6 +8,8 @@ starts in and every reason it was held or marked as spam, so a moderator sees al
   can) mark the comment as spam: stored, never shown, rescuable by a moderator;
 - hold rules (a link from an untrusted author, a hold-list word) hold it for moderation,
   whatever the author's trust;
+- an explainer whose comment mode is "held" (`explainers.models.CommentMode`, a sensitive
+  story) holds every comment, whatever the author's trust;
 - otherwise pre-moderation holds it, unless the author is trusted.
 
 Words are matched per script. Japanese is written without spaces, so a Japanese entry matches
@@ -25,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import plain_text_to_html
+from explainers.models import CommentMode
 
 from .models import Comment, WordListEntry
 from .trust import is_trusted
@@ -32,6 +35,7 @@ from .trust import is_trusted
 # The codes stored in Comment.hold_reasons ("hold_word:<word>" and "block_word:<word>" name
 # the entry that matched).
 PREMODERATION = "premoderation"
+HELD_EXPLAINER = "held_explainer"
 LINK = "link"
 HONEYPOT = "honeypot"
 TOO_FAST = "too_fast"
@@ -51,6 +55,7 @@ class HoldReason:
     # code → (label, CSS class); a label with %(word)s names the word-list entry.
     KINDS = {
         PREMODERATION: (_("New comments wait for approval"), "hold-reason"),
+        HELD_EXPLAINER: (_("Every comment on this explainer is held"), "hold-reason"),
         LINK: (_("Contains a link"), "hold-reason"),
         HOLD_WORD: (_("Matches the hold word “%(word)s”"), "hold-reason"),
         BLOCK_WORD: (_("Matches the block word “%(word)s”"), "hold-reason-spam text-danger"),
@@ -113,8 +118,13 @@ def matching_words(body: str, kind: str) -> list[str]:
     return [word for word in words if word_matches(word, body)]
 
 
-def evaluate(*, body: str, user=None, honeypot: str = "", issued_at=None, now=None) -> Verdict:
+def evaluate(
+    *, body: str, user=None, honeypot: str = "", issued_at=None, now=None, mode=CommentMode.OPEN
+) -> Verdict:
     """Decide the starting status of a new comment, with every reason it was held.
+
+    `mode` is the explainer's `comment_mode`: this is the one place that reads it (a closed
+    explainer never gets here: `submission.closed_reason` refuses first).
 
     `issued_at` is when the form was handed out (already verified by the form's signature);
     None means there was no form (demo data, scripts) and the speed rule does not apply.
@@ -137,7 +147,9 @@ def evaluate(*, body: str, user=None, honeypot: str = "", issued_at=None, now=No
     if settings.COMMENTS_HOLD_LINKS and not trusted and contains_link(body):
         hold_reasons.append(LINK)
     hold_reasons += [f"{HOLD_WORD}:{word}" for word in matching_words(body, "hold")]
-    if settings.COMMENTS_PREMODERATION and not trusted:
+    if mode == CommentMode.HELD:
+        hold_reasons.append(HELD_EXPLAINER)
+    elif settings.COMMENTS_PREMODERATION and not trusted:
         hold_reasons.append(PREMODERATION)
 
     if spam_reasons:

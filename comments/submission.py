@@ -98,7 +98,13 @@ def comment_submit(
     thread, in_reply_to = _resolve_thread(explainer=explainer, parent=parent)
     flood_check(ip_address=ip_address, user=user)
 
-    verdict = pipeline.evaluate(body=body, user=user, honeypot=honeypot, issued_at=issued_at)
+    verdict = pipeline.evaluate(
+        body=body,
+        user=user,
+        honeypot=honeypot,
+        issued_at=issued_at,
+        mode=explainer.comment_mode,
+    )
     with transaction.atomic():
         comment = Comment(
             explainer=explainer,
