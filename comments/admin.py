@@ -22,11 +22,14 @@ from .models import (
     CommentReport,
     ModerationAction,
     Notification,
+    ReaderSuspension,
     ReasonCode,
     WordListEntry,
 )
 from .moderation import TRANSITIONS, comments_bulk_moderate
 from .notifications import notifications_retry
+from .pipeline import NOTE_SEPARATOR, HoldReason, log_note_text
+from .suspensions import reader_suspension_lift
 from .trust import reader_trust_set
 
 
@@ -102,14 +105,32 @@ class ReportInline(admin.TabularInline):
 class ActionInline(admin.TabularInline):
     model = ModerationAction
     extra = 0
-    fields = ["created_at", "action", "actor", "old_status", "new_status", "reason", "note"]
+    fields = ["created_at", "action", "actor", "old_status", "new_status", "reason", "note_text"]
     readonly_fields = fields
     can_delete = False
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return log_note_text(obj.action, obj.note)
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin:
+    """A record the admin shows but never adds, changes or deletes: every change to it is a
+    service's (its actions call them)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -122,10 +143,10 @@ class CommentAdmin(admin.ModelAdmin):
         "status",
         "reasons",
         "is_reported",
-        "is_staff_comment",
+        "badge",
         "created_at",
     ]
-    list_filter = ["status", "is_reported", "is_staff_comment", "created_at"]
+    list_filter = ["status", "is_reported", "badge", "created_at"]
     search_fields = ["body", "guest_name", "guest_email", "user__username", "explainer__title"]
     list_select_related = ["explainer", "user"]
     date_hierarchy = "created_at"
@@ -140,9 +161,10 @@ class CommentAdmin(admin.ModelAdmin):
         "guest_email",
         "body",
         "status",
-        "hold_reasons",
+        "hold_reason_labels",
         "is_reported",
-        "is_staff_comment",
+        "badge",
+        "is_featured",
         "rejection_reason",
         "moderated_by",
         "moderated_at",
@@ -167,7 +189,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("held for"))
     def reasons(self, obj):
-        return ", ".join(obj.hold_reasons or [])
+        return NOTE_SEPARATOR.join(HoldReason.of(code).label for code in obj.hold_reasons or [])
+
+    @admin.display(description=_("hold reasons"))
+    def hold_reason_labels(self, obj):
+        return self.reasons(obj) or "—"
 
     @admin.action(description=_("Approve selected comments"), permissions=["moderate"])
     def approve(self, request, queryset):
@@ -219,7 +245,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit log: read-only for everyone, superusers included."""
 
     list_display = [
@@ -245,22 +271,17 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "old_status",
         "new_status",
         "reason",
-        "note",
+        "note_text",
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return log_note_text(obj.action, obj.note)
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The emails owed and what became of them. Rows are written by the services and the
     worker only; staff read them and retry the failed ones (the mail server never took them)."""
 
@@ -307,15 +328,6 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request):
         return request.user.has_perm(MODERATE_PERMISSION)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CommentReport)
 class CommentReportAdmin(admin.ModelAdmin):
@@ -331,6 +343,57 @@ class CommentReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReaderSuspension)
+class ReaderSuspensionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Who is or was suspended or banned, why and until when. Read-only: a suspension is made
+    on the reader's history page in the moderation tool (so it is logged and emailed), lifted
+    there or with this list's action (the same service); none is ever deleted."""
+
+    list_display = ["user", "kind", "reason", "starts_at", "ends_at", "lifted_at", "created_by"]
+    list_filter = ["kind", "reason", "starts_at"]
+    search_fields = ["user__username", "user__email", "note"]
+    list_select_related = ["user", "created_by"]
+    date_hierarchy = "starts_at"
+    fields = [
+        "user",
+        "kind",
+        "reason",
+        "note",
+        "starts_at",
+        "ends_at",
+        "created_by",
+        "lifted_at",
+        "lifted_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["lift"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(MODERATE_PERMISSION) or super().has_view_permission(
+            request, obj
+        )
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm(MODERATE_PERMISSION)
+
+    @admin.action(description=_("Lift the selected suspensions and bans"), permissions=["lift"])
+    def lift(self, request, queryset):
+        lifted = 0
+        for suspension in queryset:
+            try:
+                reader_suspension_lift(suspension=suspension, actor=request.user)
+            except (ValidationError, PermissionDenied):
+                continue  # already lifted or over: nothing to do
+            lifted += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d suspension lifted.", "%(count)d suspensions lifted.", lifted)
+            % {"count": lifted},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(WordListEntry)

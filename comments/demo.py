@@ -14,6 +14,7 @@ from readers.models import ReaderProfile
 from . import counters, pipeline
 from .models import MODERATE_PERMISSION, Comment, WordListEntry
 from .moderation import comment_reject, comment_remove
+from .privacy import guest_key
 from .reports import comment_report
 
 WORDS = [
@@ -202,7 +203,7 @@ def _author(spec, *, staff, reader):
     user = staff if spec == "staff" else reader
     if user is None:
         return {"guest_name": "Demo", "guest_email": "demo-guest@example.com"}
-    return {"user": user, "is_staff_comment": spec == "staff" and user.is_staff}
+    return {"user": user, "badge": pipeline.author_badge(user) if spec == "staff" else ""}
 
 
 @transaction.atomic
@@ -237,10 +238,11 @@ def load_demo_comments(explainers, users) -> int:
             thread = parent.parent if parent is not None and parent.parent_id else parent
             start = Comment.Status.SPAM if state == "spam" else Comment.Status.PENDING
             fields = _author(author, staff=staff, reader=reader)
-            if fields.get("is_staff_comment") or state in {"approved", "removed", "reported"}:
+            if fields.get("badge") or state in {"approved", "removed", "reported"}:
                 start = Comment.Status.APPROVED
             comment = Comment(
                 explainer=explainer,
+                guest_key=guest_key(fields.get("guest_email", "")),
                 parent=thread,
                 in_reply_to=parent if thread is not parent else None,
                 body=body,

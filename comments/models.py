@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.sanitize import plain_text_to_html
-from core.text import clean_name, clean_text
+from core.text import clean_name, clean_text, language_of
 from readers.models import public_name
 
 # The one permission behind every moderation decision, wherever it is made (tool, admin, bulk).
@@ -64,7 +64,7 @@ class CommentQuerySet(models.QuerySet):
         pending = self.filter(status=Comment.Status.PENDING)
         summary = pending.aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
         summary["by_explainer"] = list(
-            pending.values("explainer", "explainer__title")
+            pending.values("explainer", "explainer__title", "explainer__comment_featured_count")
             .annotate(n=models.Count("pk"))
             .order_by("-n", "explainer__title")[:top]
         )
@@ -149,6 +149,13 @@ class Comment(models.Model):
     )
     body = models.TextField(_("text"), help_text=_("Plain text, exactly as the reader typed it."))
     body_html = models.TextField(editable=False, default="")
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default="ja",
+        editable=False,
+        help_text=_("The language the text is written in (core.text.language_of), on save."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -162,9 +169,6 @@ class Comment(models.Model):
         _("reported"),
         default=False,
         help_text=_("Readers reported it enough times to send it back to the queue."),
-    )
-    is_staff_comment = models.BooleanField(
-        _("editor comment"), default=False, help_text=_("Shown with an “Editor” badge.")
     )
     badge = models.CharField(
         _("badge"),
@@ -228,6 +232,13 @@ class Comment(models.Model):
                 name="comment_thread_top_idx",
             ),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
+            # The same page in the featured-first order (featured threads, then the rest oldest
+            # first): a range of its own, or every one of a long thread would be sorted.
+            models.Index(
+                fields=["explainer", "-is_featured", "created_at", "id"],
+                condition=models.Q(status="approved", parent__isnull=True),
+                name="comment_thread_featured_idx",
+            ),
             # The featured view of a thread: its featured comments, newest pick first.
             models.Index(
                 fields=["explainer", "featured_at"],
@@ -255,9 +266,10 @@ class Comment(models.Model):
         self.guest_name = clean_name(self.guest_name)
         # Derived on write: pages never sanitize at request time.
         self.body_html = plain_text_to_html(self.body)
+        self.language = language_of(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
+            kwargs["update_fields"] = {*update_fields, "body_html", "language"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -5,15 +5,18 @@ moderation table's rule (`Transition.clean_decision`); these forms show its answ
 field, and the service checks it again whatever door the decision comes through.
 """
 
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from explainers.models import Explainer
 from readers.models import ReaderProfile
 
-from .models import Comment, ModerationAction, ReasonCode
+from .models import Comment, ModerationAction, ReaderSuspension, ReasonCode
 from .moderation import ACTION_CHOICES, TRANSITIONS
 
 NOTE_MAX_LENGTH = 1000
@@ -125,6 +128,85 @@ class ReaderTrustForm(forms.Form):
         choices=ReaderProfile.Trust.choices,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("For the moderation log."),
+    )
+
+
+# Longer than this is a ban in all but name: say so with a ban.
+SUSPENSION_MAX_DAYS = 365
+
+
+class ReaderSuspensionForm(forms.Form):
+    """A moderator suspends a reader for some days or until a date, or bans them."""
+
+    kind = forms.ChoiceField(
+        label=_("Decision"),
+        choices=ReaderSuspension.Kind.choices,
+        initial=ReaderSuspension.Kind.SUSPENSION,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    days = forms.IntegerField(
+        label=_("For (days)"),
+        required=False,
+        min_value=1,
+        max_value=SUSPENSION_MAX_DAYS,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("A suspension: for this many days, or until the date below."),
+    )
+    until = forms.DateField(
+        label=_("Or until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        help_text=_("Ends at the start of that day."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason…")), *ReasonCode.choices],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("For the moderation log; never shown to the reader."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, days, until = cleaned.get("kind"), cleaned.get("days"), cleaned.get("until")
+        if kind is None or "days" not in cleaned or "until" not in cleaned:
+            return cleaned  # the field's own error says what is wrong
+        if kind == ReaderSuspension.Kind.BAN:
+            if days or until:
+                self.add_error(None, _("A ban has no end: leave the days and the date empty."))
+            cleaned["ends_at"] = None
+        elif days and until:
+            self.add_error(None, _("Give either a number of days or a date, not both."))
+        elif days:
+            cleaned["ends_at"] = timezone.now() + datetime.timedelta(days=days)
+        elif until:
+            start = timezone.make_aware(datetime.datetime.combine(until, datetime.time.min))
+            if until <= timezone.localdate():
+                self.add_error("until", _("Choose a date after today."))
+            elif start > timezone.now() + datetime.timedelta(days=SUSPENSION_MAX_DAYS):
+                self.add_error("until", _("At most a year: for longer, ban the reader."))
+            cleaned["ends_at"] = start
+        else:
+            self.add_error("days", _("Say for how many days, or until when."))
+        if cleaned.get("reason") == ReasonCode.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why in the note when the reason is “Other”."))
+        return cleaned
+
+
+class SuspensionLiftForm(forms.Form):
+    """The note that goes with lifting a suspension or ban."""
+
     note = forms.CharField(
         label=_("Note"),
         required=False,

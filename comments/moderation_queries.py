@@ -81,34 +81,32 @@ def attach_author_history(comments):
     """Give each comment `author_history`: the author's other decided comments, by status.
 
     One grouped query for the whole page (never one per row). Signed-in authors are matched
-    by account; guests by address hash or email, since they have no account.
+    by account; guests by their key (`Comment.guest_key`, from their email), never by the
+    address they post from, which many people can share. A guest without a key (no email, or
+    purged) has no other comments.
     """
     comments = list(comments)
     user_ids = {c.user_id for c in comments if c.user_id}
-    ip_hashes = {c.ip_hash for c in comments if not c.user_id and c.ip_hash}
-    emails = {c.guest_email for c in comments if not c.user_id and c.guest_email}
+    guest_keys = {c.guest_key for c in comments if not c.user_id and c.guest_key}
     rows = []
-    if user_ids or ip_hashes or emails:
+    if user_ids or guest_keys:
         rows = list(
             Comment.objects.filter(
-                Q(user_id__in=user_ids)
-                | Q(user__isnull=True, ip_hash__in=ip_hashes)
-                | Q(user__isnull=True, guest_email__in=emails),
+                Q(user_id__in=user_ids) | Q(user__isnull=True, guest_key__in=guest_keys),
                 status__in=HISTORY_STATUSES,
             )
-            .values_list("user_id", "ip_hash", "guest_email", "status")
+            .values_list("user_id", "guest_key", "status")
             .annotate(n=Count("pk"))
             .order_by()
         )
     for comment in comments:
         counts = Counter()
-        for user_id, ip_hash, guest_email, status, n in rows:
+        for user_id, guest_key, status, n in rows:
             if comment.user_id:
                 same_author = user_id == comment.user_id
             else:
-                same_author = user_id is None and (
-                    (comment.ip_hash and ip_hash == comment.ip_hash)
-                    or (comment.guest_email and guest_email == comment.guest_email)
+                same_author = (
+                    user_id is None and bool(comment.guest_key) and guest_key == comment.guest_key
                 )
             if same_author:
                 counts[status] += n

@@ -21,6 +21,8 @@ urlpatterns = [
     path("explainers/<int:pk>/mode/", views.explainer_comment_mode, name="mode"),
     path("users/<int:pk>/", views.commenter_history, name="commenter"),
     path("users/<int:pk>/trust/", views.reader_trust, name="trust"),
+    path("users/<int:pk>/suspend/", views.reader_suspend, name="suspend"),
+    path("suspensions/<int:pk>/lift/", views.suspension_lift, name="lift"),
     path("comments/<int:pk>/author/", views.comment_author_history, name="author"),
     path(
         "comments/<int:pk>/feature/",

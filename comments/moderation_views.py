@@ -2,8 +2,9 @@
 
 Every page is for moderators only (permission `comments.moderate_comment`; superusers too),
 never cached and never indexed. What each page lists comes from `moderation_queries`; every
-change is a POST that calls a service (`moderation`, `trust`, `explainers.services`), so the
-tool, the admin and scripts take one path and each decision writes its `ModerationAction`.
+change is a POST that calls a service (`moderation`, `trust`, `suspensions`,
+`explainers.services`), so the tool, the admin and scripts take one path and each decision
+writes its `ModerationAction`.
 Nothing here deletes a comment.
 """
 
@@ -18,6 +19,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,15 +30,17 @@ from explainers.models import CommentMode, Explainer
 from explainers.services import explainer_comment_mode_set
 from readers.models import ReaderProfile, public_name
 
-from . import moderation
-from .models import MODERATE_PERMISSION, Comment, ModerationAction, ReasonCode
+from . import moderation, notifications, suspensions
+from .models import MODERATE_PERMISSION, Comment, ModerationAction, ReaderSuspension, ReasonCode
 from .moderation import ACTION_CHOICES, TRANSITIONS
 from .moderation_forms import (
     BulkModerationForm,
     LogFilterForm,
     ModerationDecisionForm,
     QueueFilterForm,
+    ReaderSuspensionForm,
     ReaderTrustForm,
+    SuspensionLiftForm,
 )
 from .moderation_queries import (
     TABS,
@@ -311,7 +315,16 @@ def explainer_thread(request, pk):
     return render(request, "comments/moderation/explainer_thread.html", context)
 
 
-def _history_page(request, *, comments, heading, author_user=None, trust_form=None, status=200):
+def _history_page(
+    request,
+    *,
+    comments,
+    heading,
+    author_user=None,
+    trust_form=None,
+    suspension_form=None,
+    status=200,
+):
     counts = status_counts(comments)
     comments = for_cards(comments)
     page = Paginator(comments.order_by("-created_at", "-pk"), COMMENTS_PER_PAGE).get_page(
@@ -337,8 +350,31 @@ def _history_page(request, *, comments, heading, author_user=None, trust_form=No
             trust=ReaderProfile.Trust(trust),
             trusted_now=is_trusted(author_user),
             trust_form=trust_form or ReaderTrustForm(initial={"trust": trust}),
+            **_suspensions_context(author_user, suspension_form),
         )
     return render(request, "comments/moderation/commenter_history.html", context, status=status)
+
+
+def _suspensions_context(author, form):
+    """The reader's suspensions and bans, newest first, each marked in force or not (one
+    query), and the form to suspend or ban them (readers only: never staff or moderators)."""
+    now = timezone.now()
+    rows = list(
+        ReaderSuspension.objects.filter(user=author).select_related("created_by", "lifted_by")
+    )
+    for row in rows:
+        row.in_force = (
+            row.lifted_at is None
+            and row.starts_at <= now
+            and (row.ends_at is None or row.ends_at > now)
+        )
+    return {
+        "suspensions": rows,
+        "suspended_now": any(row.in_force for row in rows),
+        "may_be_suspended": suspensions.may_be_suspended(author),
+        "suspension_form": form or ReaderSuspensionForm(),
+        "lift_form": SuspensionLiftForm(),
+    }
 
 
 def _commenter_heading(author):
@@ -398,22 +434,87 @@ def reader_trust(request, pk):
 
 
 @moderator_required
+@require_POST
+def reader_suspend(request, pk):
+    """Suspend a reader for some days or until a date, or ban them; logged and emailed."""
+    author = get_object_or_404(get_user_model(), pk=pk)
+    form = ReaderSuspensionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            suspension = suspensions.reader_suspend(
+                user=author,
+                actor=request.user,
+                kind=data["kind"],
+                reason=data["reason"],
+                note=data["note"],
+                ends_at=data["ends_at"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            if suspension.ends_at is None:
+                done = _("%(name)s is banned from commenting.") % {"name": public_name(author)}
+            else:
+                done = _("%(name)s is suspended until %(until)s.") % {
+                    "name": public_name(author),
+                    "until": notifications.format_moment(suspension.ends_at),
+                }
+            messages.success(request, done)
+            return redirect("moderation:commenter", pk=author.pk)
+    return _history_page(
+        request,
+        comments=Comment.objects.filter(user=author),
+        heading=_commenter_heading(author),
+        author_user=author,
+        suspension_form=form,
+        status=400,
+    )
+
+
+@moderator_required
+@require_POST
+def suspension_lift(request, pk):
+    """Lift a suspension or ban now; logged, and the reader is told."""
+    suspension = get_object_or_404(ReaderSuspension.objects.select_related("user"), pk=pk)
+    form = SuspensionLiftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect("moderation:commenter", pk=suspension.user_id)
+    try:
+        suspensions.reader_suspension_lift(
+            suspension=suspension, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Lifted: %(name)s can comment again.") % {"name": public_name(suspension.user)},
+        )
+    return redirect("moderation:commenter", pk=suspension.user_id)
+
+
+@moderator_required
 @require_safe
 def comment_author_history(request, pk):
-    """The history of a comment's author: the account's, or a guest's by address hash / email."""
+    """The history of a comment's author: the account's, or a guest's by their key (a keyed
+    hash of their email), never by address: people behind one address are not one person. A
+    guest who gave no email (or whose email was purged) has only this comment."""
     comment = get_object_or_404(Comment, pk=pk)
     if comment.user_id:
         return redirect("moderation:commenter", pk=comment.user_id)
-    same_guest = Q(pk=comment.pk)
-    if comment.ip_hash:
-        same_guest |= Q(ip_hash=comment.ip_hash)
-    if comment.guest_email:
-        same_guest |= Q(guest_email=comment.guest_email)
+    if comment.guest_key:
+        same_guest = Q(guest_key=comment.guest_key)
+        heading = _("Comments by the guest “%(name)s” (same email address)")
+    else:
+        same_guest = Q(pk=comment.pk)
+        heading = _("Comment by the guest “%(name)s” (no email address: this comment only)")
     return _history_page(
         request,
         comments=Comment.objects.filter(same_guest, user__isnull=True),
-        heading=_("Comments by the guest “%(name)s” (same address or email)")
-        % {"name": comment.guest_name},
+        heading=heading % {"name": comment.guest_name},
     )
 
 

@@ -1,5 +1,6 @@
 """Emails to readers (a reply to their comment was published; a moderator decided on their
-comment; both opt-in on the account page) and to moderators (the queue digest).
+comment; both opt-in on the account page; their account was suspended, banned or lifted, not
+an opt-in) and to moderators (the queue digest).
 
 No request sends an email. The services call `on_published` / `on_decision` inside their
 transaction; those write one `Notification` row per email owed (the outbox, keyed by event +
@@ -18,6 +19,7 @@ else goes through autoescaping templates.
 
 import logging
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +29,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
 from readers.models import ReaderProfile, public_name
@@ -60,9 +63,12 @@ def _profile_for(user, kind: str) -> ReaderProfile | None:
     return profile
 
 
-def build_message(*, user, profile, kind: str, template: str, context: dict):
-    """One multipart email in the recipient's language, with its unsubscribe link and headers."""
-    link = unsubscribe_url(user=user, kind=kind)
+def build_message(*, user, profile, kind: str | None, template: str, context: dict, reply_to=None):
+    """One multipart email in the recipient's language, with its unsubscribe link and headers.
+
+    `kind` None is an email about the reader's account that they did not opt in to (a
+    suspension): nothing to unsubscribe from, so no link and no List-Unsubscribe."""
+    link = unsubscribe_url(user=user, kind=kind) if kind else ""
     # Staff may have no profile: the site's language then.
     language = profile.email_language() if profile is not None else settings.LANGUAGE_CODE
     with translation.override(language):
@@ -81,13 +87,31 @@ def build_message(*, user, profile, kind: str, template: str, context: dict):
         subject=" ".join(subject.split()),  # one line: a header cannot hold a newline
         body=text_body,
         to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        reply_to=reply_to,
+        headers=(
+            {
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            if link
+            else {}
+        ),
     )
     message.attach_alternative(html_body, "text/html")
     return message
+
+
+def moderation_contact() -> str:
+    """Where a reader writes about a moderators' decision on their account: the address in
+    COMMENTS_MODERATION_CONTACT, else the one our emails come from."""
+    return settings.COMMENTS_MODERATION_CONTACT or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def format_moment(moment) -> str:
+    """A time as a reader is told it: the active language's format, in the site's time zone,
+    with the zone named (a reader abroad should not have to guess)."""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
 
 
 def _comment(comment_id):
@@ -241,7 +265,47 @@ def _guest_reply_message(notification):
     )
 
 
+def _suspension_message(notification):
+    """A reader is told they were suspended or banned (why, until when, whom to write to), or
+    that it was lifted; None when it no longer holds (lifted before the email went out).
+
+    Not an opt-in: every reader hears of a decision about their own account."""
+    recipient = notification.recipient
+    suspension = notification.suspension
+    if suspension is None or not recipient.is_active or not recipient.email:
+        return None
+    if suspension.user_id != recipient.pk:
+        return None
+    lifted = notification.action == ModerationAction.Action.LIFT
+    if lifted != (suspension.lifted_at is not None):
+        return None
+    profile = ReaderProfile.objects.filter(user=recipient).first()
+    language = profile.email_language() if profile is not None else settings.LANGUAGE_CODE
+    contact = moderation_contact()
+    context = {
+        "suspension": suspension,
+        "lifted": lifted,
+        "banned": suspension.ends_at is None,
+        "contact": contact,
+        "my_comments_url": _absolute(reverse("my_comments")),
+    }
+    with translation.override(language):
+        # Labels and the end time in the recipient's language (the site's time zone, named).
+        context["reason"] = str(suspension.get_reason_display())
+        if suspension.ends_at is not None:
+            context["until"] = format_moment(suspension.ends_at)
+    return build_message(
+        user=recipient,
+        profile=profile,
+        kind=None,
+        template="suspension",
+        context=context,
+        reply_to=[contact] if contact else None,
+    )
+
+
 BUILDERS = {
+    Notification.Kind.SUSPENSION: _suspension_message,
     Notification.Kind.REPLY: _reply_message,
     Notification.Kind.DECISION: _decision_message,
     Notification.Kind.DIGEST: _digest_message,
@@ -254,7 +318,14 @@ BUILDERS = {
 
 
 def notification_create(
-    *, key: str, kind: str, recipient=None, comment=None, action="", guest_subscription=None
+    *,
+    key: str,
+    kind: str,
+    recipient=None,
+    comment=None,
+    action="",
+    guest_subscription=None,
+    suspension=None,
 ) -> bool:
     """Owe one email for one event, and enqueue its sending, in the caller's transaction.
 
@@ -270,6 +341,7 @@ def notification_create(
                 comment=comment,
                 action=action or "",
                 guest_subscription=guest_subscription,
+                suspension=suspension,
             )
     except IntegrityError:
         return False
@@ -468,6 +540,19 @@ def guest_replies_stop(*, subscription_id, email) -> bool:
         return False
     subscription.delete()
     return True
+
+
+def on_suspension(suspension, *, action) -> None:
+    """A reader was suspended, banned, or had it lifted (`action`): they are told, whatever
+    their opt-ins, once per decision."""
+    event = "lift" if action == ModerationAction.Action.LIFT else "suspension"
+    notification_create(
+        key=f"{event}:{suspension.pk}:user:{suspension.user_id}",
+        kind=Notification.Kind.SUSPENSION,
+        recipient=suspension.user,
+        suspension=suspension,
+        action=action,
+    )
 
 
 def on_decision(comment, action) -> None:

@@ -3,7 +3,9 @@
 `evaluate()` is the one function applied at submission. It returns the status the comment
 starts in and every reason it was held or marked as spam, so a moderator sees all of them:
 
-- staff (is_staff) are approved at once and get the "Editor" badge;
+- the newsroom is approved at once and badged by its role, from the author's groups
+  (`author_badge`): Editors (and superusers) "Editor", Moderators "Moderator" — not
+  `is_staff`, which a contributor has too;
 - spam signals (a block-list word, a filled honeypot, a form returned faster than a person
   can) mark the comment as spam: stored, never shown, rescuable by a moderator;
 - hold rules (a link from an untrusted author, a hold-list word) hold it for moderation,
@@ -23,17 +25,20 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import plain_text_to_html
 from explainers.models import CommentMode
 
-from .models import Comment, WordListEntry
+from .models import Badge, Comment, ModerationAction, WordListEntry
 from .trust import is_trusted
 
 # The codes stored in Comment.hold_reasons ("hold_word:<word>" and "block_word:<word>" name
-# the entry that matched).
+# the entry that matched), and in the note of the system's log entries: a "held" entry lists
+# the comment's codes (`held_note`), a "reported" one says how many reports ("reports:<n>",
+# `reports_note`). They are shown only through their labels (`HoldReason`, `log_note_text`).
 PREMODERATION = "premoderation"
 HELD_EXPLAINER = "held_explainer"
 LINK = "link"
@@ -42,6 +47,12 @@ TOO_FAST = "too_fast"
 REPORTED = "reported"
 HOLD_WORD = "hold_word"
 BLOCK_WORD = "block_word"
+REPORTS = "reports"
+NOTE_SEPARATOR = ", "
+
+# The groups whose members write as the newsroom (explainers/comments 0002_roles), and the
+# badge each gives; the first that applies wins.
+ROLE_BADGES = (("Editors", Badge.EDITOR), ("Moderators", Badge.MODERATOR))
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,8 @@ class HoldReason:
     label: str
     css_class: str
 
-    # code → (label, CSS class); a label with %(word)s names the word-list entry.
+    # code → (label, CSS class); a label with %(word)s names the word-list entry, one with
+    # %(count)d the number after the colon.
     KINDS = {
         PREMODERATION: (_("New comments wait for approval"), "hold-reason"),
         HELD_EXPLAINER: (_("Every comment on this explainer is held"), "hold-reason"),
@@ -62,6 +74,10 @@ class HoldReason:
         HONEYPOT: (_("Hidden form field was filled in (a bot?)"), "hold-reason-spam text-danger"),
         TOO_FAST: (_("Sent faster than a person types (a bot?)"), "hold-reason-spam text-danger"),
         REPORTED: (_("Reported by readers"), "hold-reason-reported"),
+        REPORTS: (
+            ngettext_lazy("%(count)d reader report", "%(count)d reader reports", "count"),
+            "hold-reason-reported",
+        ),
     }
 
     @classmethod
@@ -71,8 +87,41 @@ class HoldReason:
         kind, _sep, word = code.partition(":")
         label, css_class = cls.KINDS.get(kind, (code, "hold-reason"))
         if isinstance(label, Promise) and word:
-            label = label % {"word": word}
+            label = label % {"word": word, "count": int(word) if word.isdigit() else 0}
         return cls(code=code, label=str(label), css_class=css_class)
+
+
+def held_note(codes) -> str:
+    """The note of a "held" log entry: the comment's hold codes."""
+    return NOTE_SEPARATOR.join(codes)
+
+
+def reports_note(count: int) -> str:
+    """The note of a "reported" log entry: how many reports sent the comment back."""
+    return f"{REPORTS}:{count}"
+
+
+# "3 reader reports": how "reported" entries were noted before `reports_note`.
+_OLD_REPORTS_NOTE = re.compile(r"(\d+) reader reports?")
+
+
+def log_note_text(action: str, note: str) -> str:
+    """A log entry's note as a person reads it, in the active language: the system's entries
+    ("held", "reported") carry codes, shown by their labels; a moderator's note is their own
+    words, shown as written."""
+    note = note or ""
+    if action == ModerationAction.Action.REPORTED:
+        old = _OLD_REPORTS_NOTE.fullmatch(note)
+        if old:
+            note = reports_note(int(old[1]))
+        if note.startswith(f"{REPORTS}:"):
+            return HoldReason.of(note).label
+        return note
+    if action == ModerationAction.Action.HELD and note:
+        return NOTE_SEPARATOR.join(HoldReason.of(code).label for code in note.split(NOTE_SEPARATOR))
+    if action == ModerationAction.Action.ACCOUNT_DELETED:
+        return gettext(note)  # the system's fixed sentence (comments.privacy), translated
+    return note
 
 
 # Anything that looks like an address, even where the linkifier would not make it clickable
@@ -90,7 +139,17 @@ class Verdict:
 
     status: str
     reasons: list[str] = field(default_factory=list)
-    is_staff_comment: bool = False
+    badge: str = ""
+
+
+def author_badge(user) -> str:
+    """The newsroom role a signed-in author writes in (a `Badge`), or "" for a reader."""
+    if user is None or not user.is_authenticated:
+        return ""
+    if user.is_superuser:
+        return Badge.EDITOR
+    groups = set(user.groups.values_list("name", flat=True))
+    return next((badge for name, badge in ROLE_BADGES if name in groups), "")
 
 
 def contains_link(body: str) -> bool:
@@ -130,8 +189,9 @@ def evaluate(
     None means there was no form (demo data, scripts) and the speed rule does not apply.
     """
     user = user if user is not None and user.is_authenticated else None
-    if user is not None and user.is_staff:
-        return Verdict(status=Comment.Status.APPROVED, is_staff_comment=True)
+    badge = author_badge(user)
+    if badge:
+        return Verdict(status=Comment.Status.APPROVED, badge=badge)
 
     now = now or timezone.now()
     spam_reasons = [f"{BLOCK_WORD}:{word}" for word in matching_words(body, "block")]

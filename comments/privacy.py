@@ -16,19 +16,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.addresses import reader_network
 from core.sanitize import plain_text_to_html
+from core.text import language_of
 from explainers import cache as reader_pages
 from readers.privacy import iso
 
 from .models import Comment, CommentReport, GuestReplySubscription, ModerationAction
 
 PURGED_PREFIX = "purged-"
+# Stored untranslated, shown in the reader's language (pipeline.log_note_text).
+ACCOUNT_DELETED_NOTE = gettext_noop("The author deleted their account: text and author removed.")
 
 
 # --- Addresses ----------------------------------------------------------------------------
@@ -92,7 +95,9 @@ def report_addresses_purge(*, now=None) -> int:
 
 def guest_emails_purge(*, now=None) -> tuple[int, int]:
     """Forget guests' addresses older than the retention period: their reply subscriptions
-    (and the emails owed to them) and the address on their comments. (subscriptions, comments)."""
+    (and the emails owed to them), and the email on their comments with the key made from it
+    (`guest_key`), so an old comment no longer joins its guest's history.
+    (subscriptions, comments)."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
     with transaction.atomic():
         subscriptions = GuestReplySubscription.objects.filter(comment__created_at__lt=cutoff)
@@ -100,8 +105,8 @@ def guest_emails_purge(*, now=None) -> tuple[int, int]:
         subscriptions.delete()
         comments = (
             Comment.objects.filter(created_at__lt=cutoff, user__isnull=True)
-            .exclude(guest_email="")
-            .update(guest_email="")
+            .filter(~Q(guest_email="") | ~Q(guest_key=""))
+            .update(guest_email="", guest_key="")
         )
     return gone, comments
 
@@ -188,7 +193,7 @@ def comments_author_erase(user) -> int:
                 action=ModerationAction.Action.ACCOUNT_DELETED,
                 old_status=comment.status,
                 new_status=comment.status,
-                note="The author deleted their account: text and author removed.",
+                note=ACCOUNT_DELETED_NOTE,
             )
             for comment in comments
         )
@@ -205,9 +210,11 @@ def comments_author_erase(user) -> int:
             Comment.objects.filter(pk__in=pks).update(
                 body=text,
                 body_html=plain_text_to_html(text),
+                language=language_of(text),
                 user=None,
                 guest_name="",
                 guest_email="",
+                guest_key="",
                 ip_hash="",
             )
         # Their reports stay (moderators acted on them) but lose the account. Each gets its

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from . import counters, pipeline
 from .models import Comment, CommentReport, ModerationAction
 from .privacy import ip_hash
+from .suspensions import check_not_suspended
 
 
 def comment_report(*, comment, reason, user=None, ip_address="") -> CommentReport:
@@ -16,9 +17,11 @@ def comment_report(*, comment, reason, user=None, ip_address="") -> CommentRepor
     One report per reader per comment: per account when signed in, per address for guests.
     At COMMENTS_REPORT_THRESHOLD reports since the last moderator decision
     (`CommentReport.objects.unanswered()`), an approved comment goes back to pending, hidden,
-    marked "reported", and the log says so.
+    marked "reported", and the log says so. A suspended or banned reader is refused
+    (ReaderSuspended, a PermissionDenied) before anything is stored.
     """
     user = user if user is not None and user.is_authenticated else None
+    check_not_suspended(user)  # ReaderSuspended: a suspended reader reports nothing
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment.pk)
         if comment.status != Comment.Status.APPROVED:
@@ -58,6 +61,7 @@ def comment_report(*, comment, reason, user=None, ip_address="") -> CommentRepor
                 action=ModerationAction.Action.REPORTED,
                 old_status=Comment.Status.APPROVED,
                 new_status=Comment.Status.PENDING,
-                note=_("%(count)d reader reports") % {"count": unanswered},
+                # Stored as a code, labelled in the reader's language where it is shown.
+                note=pipeline.reports_note(unanswered),
             )
     return report

@@ -18,7 +18,8 @@ from core.text import clean_name, clean_text
 from . import counters, notifications, pipeline
 from .flood import flood_check
 from .models import Comment, ModerationAction
-from .privacy import ip_hash
+from .privacy import guest_key, ip_hash
+from .suspensions import check_not_suspended
 from .text_checks import body_problems
 
 
@@ -80,6 +81,7 @@ def comment_submit(
     """Store a reader's comment in the status the pipeline decides.
 
     Refuses (nothing stored) when comments are closed (CommentsClosed, a PermissionDenied),
+    when the reader is suspended or banned (ReaderSuspended, a PermissionDenied),
     when the address or account floods (FloodLimitExceeded), or when the text or name is not
     acceptable (ValidationError). Everything else is stored, spam included, so nothing a reader
     sends is silently lost.
@@ -88,6 +90,7 @@ def comment_submit(
     reason = closed_reason(explainer)
     if reason:
         raise CommentsClosed(reason)
+    check_not_suspended(user)  # ReaderSuspended: says why and until when
     body = clean_text(body)
     guest_name = clean_name(guest_name)
     problems = body_problems(body)
@@ -113,10 +116,12 @@ def comment_submit(
             user=user,
             guest_name="" if user else guest_name,
             guest_email="" if user else (guest_email or "").strip(),
+            # A guest is one person by their email, never by the address they post from.
+            guest_key="" if user else guest_key(guest_email),
             body=body,
             status=verdict.status,
             hold_reasons=verdict.reasons,
-            is_staff_comment=verdict.is_staff_comment,
+            badge=verdict.badge,
             ip_hash=ip_hash(ip_address),
         )
         comment.full_clean()
@@ -128,7 +133,7 @@ def comment_submit(
                 action=ModerationAction.Action.HELD,
                 old_status="",
                 new_status=verdict.status,
-                note=", ".join(verdict.reasons),
+                note=pipeline.held_note(verdict.reasons),
             )
         else:
             # Published at once (trusted reader, staff): readers see one more comment, and a

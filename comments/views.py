@@ -27,6 +27,7 @@ from .flood import FloodLimitExceeded
 from .forms import CommentForm, ReportForm
 from .models import Comment
 from .submission import CommentsClosed, closed_reason, comment_submit
+from .suspensions import ReaderSuspended, suspension_in_force, suspension_notice
 
 
 def _explainer_or_404(slug):
@@ -36,9 +37,10 @@ def _explainer_or_404(slug):
 def _posted_url(comment: Comment) -> str:
     base = comment.explainer.get_absolute_url()
     if comment.status == Comment.Status.APPROVED:
+        # The page it is on in the oldest-first order (the default order may be another).
         page = threads.page_number_of(comment)
         cpage = f"&cpage={page}" if page > 1 else ""
-        return f"{base}?posted=approved{cpage}#{comment.anchor}"
+        return f"{base}?posted=approved&csort=oldest{cpage}#{comment.anchor}"
     # Spam is told the same as pending: a bot learns nothing from the answer.
     return f"{base}?posted=pending#comments"
 
@@ -62,6 +64,11 @@ def comment_post(request, slug, comment_id=None):
         return render(request, "comments/comment_form.html", context, status=403)
 
     user = request.user if request.user.is_authenticated else None
+    notice = suspension_notice(suspension_in_force(user))
+    if notice is not None:
+        # Suspended or banned: why and until when, instead of a form they cannot send.
+        context["suspension_notice"] = notice
+        return render(request, "comments/comment_form.html", context, status=403)
     if user is not None:
         context["commenting_as"] = public_name(user)
     if request.method == "GET":
@@ -91,6 +98,9 @@ def comment_post(request, slug, comment_id=None):
         except CommentsClosed as error:
             context["closed_reason"] = str(error)
             status = 403
+        except ReaderSuspended as error:  # suspended while the form was open
+            context["suspension_notice"] = suspension_notice(error.suspension)
+            status = 403
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -117,6 +127,10 @@ def comment_report(request, pk):
         context["unavailable"] = True
         return render(request, "comments/comment_report.html", context, status=404)
 
+    notice = suspension_notice(suspension_in_force(request.user))
+    if notice is not None:
+        context["suspension_notice"] = notice
+        return render(request, "comments/comment_report.html", context, status=403)
     form = ReportForm(request.POST or None)
     context["form"] = form
     if request.method == "GET":
@@ -129,6 +143,9 @@ def comment_report(request, pk):
                 user=request.user,
                 ip_address=client_ip(request),
             )
+        except ReaderSuspended as error:  # suspended while the form was open
+            context["suspension_notice"] = suspension_notice(error.suspension)
+            return render(request, "comments/comment_report.html", context, status=403)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -146,16 +163,20 @@ MY_COMMENTS_PER_PAGE = 20
 @login_required
 @require_safe
 def my_comments(request):
-    """Every comment the reader wrote, newest first, with its status (and why, if rejected)."""
+    """Every comment the reader wrote, newest first, with its status (and why, if rejected),
+    and any suspension or ban in force (why, until when)."""
     comments = (
         Comment.objects.filter(user=request.user)
         .select_related("explainer")
         .order_by("-created_at", "-pk")
     )
     page = Paginator(comments, MY_COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "comments/account/my_comments.html", {"page_obj": page, "comments": page}
-    )
+    context = {
+        "page_obj": page,
+        "comments": page,
+        "suspension_notice": suspension_notice(suspension_in_force(request.user)),
+    }
+    return render(request, "comments/account/my_comments.html", context)
 
 
 @never_cache

@@ -368,6 +368,8 @@ COMMENTS_NOTIFICATION_RETRY_DELAYS = [
 # A notification claimed by a worker that has not finished it in this many seconds (the worker
 # died) may be claimed again by `manage.py requeue_notifications`.
 COMMENTS_NOTIFICATION_LEASE_SECONDS = env_int("COMMENTS_NOTIFICATION_LEASE_SECONDS", 600)
+# The address a suspended or banned reader is told to write to. Empty: DEFAULT_FROM_EMAIL.
+COMMENTS_MODERATION_CONTACT = os.environ.get("COMMENTS_MODERATION_CONTACT", "")
 
 # Background work: Django's tasks API (the django-tasks backport until Django 6). Jobs are rows
 # in our own database (django-tasks-db), run by `manage.py db_worker` beside gunicorn; moving to

@@ -1,6 +1,7 @@
 """Text rules that must be right for Japanese as well as English.
 
-One place for: NFKC folding (search, word lists), script-aware reading time and slugs.
+One place for: NFKC folding (search, word lists), script-aware reading time and slugs, and
+the language a reader's text is written in (`language_of`).
 Japanese is written without spaces, so "words" cannot be found by splitting on whitespace:
 Japanese runs are counted and matched by character, Latin runs by word.
 """
@@ -21,6 +22,9 @@ CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 JAPANESE_TEXT_CHAR_RE = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
 _LINE_BREAK_RE = re.compile(r"\s*\n\s*")
 LATIN_WORD_RE = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+# Letters of the Latin script (basic, Latin-1, Extended-A/B, IPA... up to U+024F, and the
+# Latin Extended Additional block), as language_of() counts them.
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 
 # Bidirectional embedding/override/isolate controls: they can make a name or a text read
@@ -104,6 +108,21 @@ def one_line(text: str) -> str:
 def is_cjk(text: str) -> bool:
     """True when the text contains any Japanese/Chinese character."""
     return bool(CJK_CHAR_RE.search(text or ""))
+
+
+def language_of(text: str) -> str:
+    """The language a reader's text is written in, for its `lang` attribute: "ja" when it has
+    kana or kanji and Latin letters are not the majority of its letters, "en" otherwise.
+
+    Letters are counted after NFKC (full-width "ＡＩ" is Latin). A Japanese sentence quoting
+    an English name stays Japanese; an English one quoting a Japanese word stays English.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    japanese = len(CJK_CHAR_RE.findall(text))
+    if not japanese:
+        return "en"
+    latin = len(_LATIN_LETTER_RE.findall(text))
+    return "en" if latin > japanese else "ja"
 
 
 def count_units(text: str) -> tuple[int, int]:

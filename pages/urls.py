@@ -18,7 +18,9 @@ urlpatterns = [
     path("", shared_page(views.ExplainerListView.as_view(), **LIST), name="home"),
     path(
         "explainers/<slug:slug>/",
-        shared_page(views.ExplainerDetailView.as_view(), params=("cpage",), bypass=NOTICES),
+        shared_page(
+            views.ExplainerDetailView.as_view(), params=("cpage", "csort", "cview"), bypass=NOTICES
+        ),
         name="detail",
     ),
     path("topics/<slug:slug>/", shared_page(views.TopicDetailView.as_view(), **LIST), name="topic"),

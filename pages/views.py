@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from comments.submission import closed_reason, comments_close_at
-from comments.threads import thread_page
+from comments.suspensions import suspension_in_force, suspension_notice
+from comments.threads import featured_page, thread_page
 from core import page_cache
 from core.search_tokens import highlight, parse_query, snippet
 from core.text import clean_text
@@ -125,6 +126,16 @@ class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
     model = Explainer
     context_object_name = "explainer"
 
+    def thread(self, explainer):
+        """The page of the thread the address asks for: `cview=featured` lists the featured
+        comments alone; otherwise `csort` orders the threads (comments.threads.SORTS)."""
+        number = self.request.GET.get("cpage", 1)
+        if self.request.GET.get("cview") == "featured":
+            return featured_page(explainer=explainer, page_number=number)
+        return thread_page(
+            explainer=explainer, page_number=number, sort=self.request.GET.get("csort")
+        )
+
     def page_tags(self):
         return [reader_pages.explainer_tag(self.kwargs["slug"])]
 
@@ -153,10 +164,19 @@ class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
             primary_source=source_links[0].source if source_links else None,
             further_sources=[link.source for link in source_links[1:]],
             related_explainers=related,
-            thread=thread_page(explainer=explainer, page_number=self.request.GET.get("cpage", 1)),
-            comments_closed=closed_reason(explainer) or "",
+            thread=self.thread(explainer),
+            **self.comments_state(explainer),
             **kwargs,
         )
+
+    def comments_state(self, explainer):
+        """Whether this reader may write here. A signed-in reader who is suspended or banned
+        sees why and until when instead of the form, and no reply links (comments are closed
+        to them): one query, and only for a signed-in reader, whose page is rendered for them
+        alone (the session cookie keeps it out of the shared cache)."""
+        notice = suspension_notice(suspension_in_force(self.request.user))
+        closed = closed_reason(explainer) or (notice.message if notice else "")
+        return {"comments_closed": closed, "suspension_notice": notice}
 
 
 class TopicDetailView(SharedPageMixin, ListView):

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from comments import counters
+from comments.privacy import guest_key
 from explainers.models import (
     Correction,
     DetailSection,
@@ -182,6 +183,10 @@ class CommentFactory(factory.django.DjangoModelFactory):
     explainer = factory.SubFactory(ExplainerFactory, published=True)
     guest_name = factory.Sequence(lambda n: f"Reader {n}")
     guest_email = factory.Sequence(lambda n: f"reader{n}@example.net")
+    # As comment_submit stores it: a guest's key from their email; none for an account.
+    guest_key = factory.LazyAttribute(
+        lambda o: "" if getattr(o, "user", None) else guest_key(o.guest_email)
+    )
     body = factory.Sequence(lambda n: f"A thoughtful comment number {n} about the explainer.")
     status = "approved"
 

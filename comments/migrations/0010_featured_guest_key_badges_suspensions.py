@@ -92,6 +92,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='comment',
+            index=models.Index(condition=models.Q(('parent__isnull', True), ('status', 'approved')), fields=['explainer', '-is_featured', 'created_at', 'id'], name='comment_thread_featured_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='comment',
             index=models.Index(condition=models.Q(('is_featured', True)), fields=['explainer', 'featured_at'], name='comment_featured_idx'),
         ),
         migrations.AddIndex(

@@ -3,11 +3,11 @@
 The thread is the page's one long loop (COMMENTS_PER_PAGE threads and their replies), and
 rendering `comments/includes/comment.html` once per comment cost more than the rest of the page:
 two URL reversals, three translations and a date format each. So the template is rendered once
-per page for each kind of comment (an editor's or not, answering a reply or not) with
+per page for each kind of comment (its badge, featured or not, answering a reply or not) with
 stand-ins for what differs between comments: the id (a number, so `{% url %}` reverses it),
-the names, the time and the text. Each comment is then that rendering with its own values put
-in place of the stand-ins, escaped as the template would have escaped them. The HTML is the
-template's, byte for byte; only the work is shared.
+the names, the time, the text and its language. Each comment is then that rendering with its
+own values put in place of the stand-ins, escaped as the template would have escaped them.
+The HTML is the template's, byte for byte; only the work is shared.
 """
 
 import functools
@@ -18,6 +18,9 @@ from django import template
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from comments.models import Badge
+from comments.pipeline import log_note_text
 
 register = template.Library()
 
@@ -41,22 +44,30 @@ class _StandIn:
     """What comment.html reads of a comment, with stand-ins where comments differ."""
 
     pk: int
-    is_staff_comment: bool
+    badge: str
+    is_featured: bool
     in_reply_to_id: int | None
 
     anchor = property(lambda self: f"comment-{self.pk}")
+    language = _slot("language")
     author_name = _slot("name")
     posted_iso = _slot("posted_iso")
     posted_text = _slot("posted_text")
     body_html = _slot("body_html")
     in_reply_to = _Author(author_name=_slot("in_reply_to_name"))
 
+    def get_badge_display(self):
+        return Badge(self.badge).label if self.badge else ""
+
 
 class _Skeleton:
     """comment.html rendered once with stand-ins, as literal parts and the slots between them."""
 
-    def __init__(self, context, *, is_staff: bool, answers: bool, pk_stand_in: int):
-        stand_in = _StandIn(pk=pk_stand_in, is_staff_comment=is_staff, in_reply_to_id=answers)
+    def __init__(self, context, *, kind: tuple, pk_stand_in: int):
+        badge, is_featured, answers = kind
+        stand_in = _StandIn(
+            pk=pk_stand_in, badge=badge, is_featured=is_featured, in_reply_to_id=answers
+        )
         with context.push(comment=stand_in):
             html = context.template.engine.get_template(TEMPLATE).render(context)
         # "12345" -> the comment's id; a named slot -> that value.
@@ -90,13 +101,11 @@ class _Page:
         self.zone = timezone.get_current_timezone_name()
         self.skeletons = {}
 
-    def skeleton(self, context, is_staff, answers):
-        key = (is_staff, answers)
-        if key not in self.skeletons:
-            self.skeletons[key] = _Skeleton(
-                context, is_staff=is_staff, answers=answers, pk_stand_in=self.pk_stand_in
-            )
-        return self.skeletons[key]
+    def skeleton(self, context, kind):
+        """The rendering for one kind of comment: (badge, featured, answers a reply)."""
+        if kind not in self.skeletons:
+            self.skeletons[kind] = _Skeleton(context, kind=kind, pk_stand_in=self.pk_stand_in)
+        return self.skeletons[kind]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -121,7 +130,7 @@ def thread_comment(context, comment):
     if page is None:
         page = context.render_context[_Page] = _Page(context)
     answers = comment.in_reply_to_id is not None
-    skeleton = page.skeleton(context, bool(comment.is_staff_comment), answers)
+    skeleton = page.skeleton(context, (comment.badge or "", bool(comment.is_featured), answers))
     posted_iso, posted_text = _posted(
         comment.created_at, page.datetime_format, page.language, page.zone
     )
@@ -132,8 +141,16 @@ def thread_comment(context, comment):
             "posted_iso": posted_iso,
             "posted_text": posted_text,
             "body_html": comment.body_html,  # the sanitizer's output, as |safe prints it
+            "language": conditional_escape(comment.language),
             "in_reply_to_name": (
                 conditional_escape(comment.in_reply_to.author_name) if answers else ""
             ),
         }
     )
+
+
+@register.filter
+def log_note(entry):
+    """A moderation log entry's note as a person reads it: the system's codes by their labels
+    in the active language, a moderator's words as written (`pipeline.log_note_text`)."""
+    return log_note_text(entry.action, entry.note)

@@ -36,10 +36,28 @@ def comments():
         in_reply_to=reply,
         user=editor,
         guest_name="",
-        is_staff_comment=True,
+        badge="editor",
         body="Line one\n\nhttps://example.org/ & more <script>",
     )
-    return explainer, [top, reply, answer, CommentFactory(explainer=explainer)]
+    moderators_pick = CommentFactory(
+        explainer=explainer,
+        parent=top,
+        in_reply_to=answer,
+        user=UserFactory(is_staff=True),
+        guest_name="",
+        badge="moderator",
+        is_featured=True,
+        body="モデレーターより：ご意見ありがとうございます。",
+    )
+    featured = CommentFactory(explainer=explainer, is_featured=True, body="注目の意見です。")
+    return explainer, [
+        top,
+        reply,
+        answer,
+        CommentFactory(explainer=explainer),
+        moderators_pick,
+        featured,
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
@@ -53,3 +71,18 @@ def test_each_comment_is_the_templates_own_rendering(comments, language, closed)
     assert printed == expected
     assert any("comment-staff" in html for html in printed)
     assert "In reply to" in printed[2] or "さんへの返信" in printed[2]
+    # Each kind is its own rendering: the badge of the role, featured or not, the text's lang.
+    badge = {"en": ("Editor", "Moderator", "Featured"), "ja": ("編集部", "モデレーター", "注目")}
+    editor_label, moderator_label, featured_label = badge[language]
+    assert f'comment-badge-editor">{editor_label}</span>' in printed[2]
+    assert f'comment-badge-moderator">{moderator_label}</span>' in printed[4]
+    assert [f'comment-featured-badge">{featured_label}</span>' in html for html in printed] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert [html.count('class="comment-body" lang="ja"') for html in printed] == [0, 0, 0, 0, 1, 1]
+    assert [html.count('class="comment-body" lang="en"') for html in printed] == [1, 1, 1, 1, 0, 0]

@@ -91,7 +91,7 @@ def test_comment_pages_have_no_accessibility_violations(page, explainer):
 
     top = CommentFactory(explainer=explainer)
     CommentFactory(explainer=explainer, parent=top)
-    CommentFactory(explainer=explainer, user=editor, guest_name="", is_staff_comment=True)
+    CommentFactory(explainer=explainer, user=editor, guest_name="", badge="editor")
     axe = Axe()
     for url in [
         explainer.get_absolute_url(),

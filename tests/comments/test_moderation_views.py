@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import counters, moderation, reports, submission, trust
+from comments import counters, moderation, privacy, reports, submission, trust
 from comments.models import Comment, ModerationAction
 from comments.moderation_views import COMMENTS_PER_PAGE
 from readers.models import ReaderProfile
@@ -101,15 +101,32 @@ def test_queue_shows_a_signed_in_authors_history(mod_client, explainer, reader):
     assert history == {"approved": 2, "rejected": 1, "spam": 1, "removed": 0}
 
 
-def test_a_guests_history_matches_by_address_hash_or_email(mod_client, explainer):
-    make_comment(explainer=explainer, status=Status.APPROVED, ip_hash="h1")
-    make_comment(explainer=explainer, status=Status.SPAM, guest_email="g@example.com")
-    make_comment(explainer=explainer, status=Status.REJECTED, ip_hash="other")
-    make_comment(explainer=explainer, guest_email="g@example.com", ip_hash="h1")
+def guest(email, **kwargs):
+    """A guest's comment as comment_submit stores it: their email and the key made from it."""
+    return make_comment(guest_email=email, guest_key=privacy.guest_key(email), **kwargs)
+
+
+def test_a_guests_record_matches_by_their_email_key_never_by_address(mod_client, explainer):
+    # Another guest behind the same address (an office, a carrier's NAT), with and without
+    # an email: not this guest.
+    guest("other@example.com", explainer=explainer, status=Status.APPROVED, ip_hash="h1")
+    make_comment(explainer=explainer, status=Status.REJECTED, ip_hash="h1")
+    # This guest, from another address, typing their email differently.
+    guest(" G@Example.com", explainer=explainer, status=Status.SPAM, ip_hash="h2")
+    guest("g@example.com", explainer=explainer, ip_hash="h1")
     response = mod_client.get(reverse("moderation:queue"))
     [comment] = response.context["comments"]
     history = {status: count for _label, status, count in comment.author_history}
-    assert history == {"approved": 1, "rejected": 0, "spam": 1, "removed": 0}
+    assert history == {"approved": 0, "rejected": 0, "spam": 1, "removed": 0}
+
+
+def test_a_guest_without_email_has_no_record_of_other_comments(mod_client, explainer):
+    make_comment(explainer=explainer, status=Status.APPROVED, ip_hash="h1")
+    make_comment(explainer=explainer, status=Status.APPROVED)
+    make_comment(explainer=explainer, ip_hash="h1")
+    response = mod_client.get(reverse("moderation:queue"))
+    [comment] = response.context["comments"]
+    assert [count for _label, _status, count in comment.author_history] == [0, 0, 0, 0]
 
 
 def test_an_authors_history_leaves_out_the_comment_itself(mod_client, explainer, reader):
@@ -610,14 +627,27 @@ def test_the_queue_links_a_signed_in_author_to_their_history(mod_client, explain
     assert response["Location"] == reverse("moderation:commenter", kwargs={"pk": reader.pk})
 
 
-def test_a_guests_history_lists_their_comments_by_address_or_email(mod_client, explainer):
-    comment = make_comment(explainer=explainer, ip_hash="h1", guest_email="g@example.com")
-    same_address = make_comment(explainer=explainer, ip_hash="h1", status=Status.APPROVED)
-    same_email = make_comment(explainer=explainer, guest_email="g@example.com")
-    make_comment(explainer=explainer, ip_hash="h2")
+def test_a_guests_history_lists_only_the_comments_of_their_email(mod_client, explainer):
+    comment = guest("g@example.com", explainer=explainer, ip_hash="h1")
+    same_email = guest("G@example.com", explainer=explainer, ip_hash="h9", status=Status.APPROVED)
+    guest("other@example.com", explainer=explainer, ip_hash="h1", status=Status.APPROVED)
+    make_comment(explainer=explainer, ip_hash="h1", status=Status.REJECTED)
     response = mod_client.get(reverse("moderation:author", kwargs={"pk": comment.pk}))
-    assert sorted(listed_pks(response)) == sorted([comment.pk, same_address.pk, same_email.pk])
-    assert "g@example.com" not in response.content.decode()
+    assert sorted(listed_pks(response)) == sorted([comment.pk, same_email.pk])
+    html = response.content.decode()
+    assert "(same email address)" in html
+    assert "same address" not in html
+    assert "g@example.com" not in html
+    assert comment.guest_key not in html
+
+
+def test_a_guest_without_email_has_a_history_of_that_comment_only(mod_client, explainer):
+    comment = make_comment(explainer=explainer, ip_hash="h1")
+    make_comment(explainer=explainer, ip_hash="h1", status=Status.APPROVED)
+    make_comment(explainer=explainer, status=Status.APPROVED)
+    response = mod_client.get(reverse("moderation:author", kwargs={"pk": comment.pk}))
+    assert listed_pks(response) == [comment.pk]
+    assert "this comment only" in response.content.decode()
 
 
 def test_commenter_history_of_a_missing_user_is_404(mod_client):
@@ -726,3 +756,64 @@ def test_queue_pages_keep_the_explainer_filter(mod_client, explainer):
         make_comment(explainer=explainer)
     response = mod_client.get(reverse("moderation:queue"), {"explainer": explainer.pk})
     assert f'href="?explainer={explainer.pk}&amp;page=2"' in response.content.decode()
+
+
+# --- What a card shows of the comment: its language, its badges, featuring ------------------
+
+
+def test_each_card_carries_the_language_of_its_text(mod_client, explainer):
+    make_comment(explainer=explainer, body="An English comment in the queue.")
+    make_comment(explainer=explainer, body="日本語のコメントです。")
+    html = mod_client.get(reverse("moderation:queue")).content.decode()
+    assert '<div class="moderation-body" lang="en"><p>An English comment in the queue.</p>' in html
+    assert '<div class="moderation-body" lang="ja"><p>日本語のコメントです。</p>' in html
+
+
+def test_cards_badge_the_authors_role_and_featured_comments(mod_client, explainer, moderator):
+    make_comment(explainer=explainer, user=moderator, status=Status.APPROVED, badge="moderator")
+    make_comment(explainer=explainer, status=Status.APPROVED, is_featured=True)
+    html = mod_client.get(reverse("moderation:tab", kwargs={"tab": "approved"})).content.decode()
+    assert 'moderation-badge-moderator">Moderator</span>' in html
+    assert ">Editor</span>" not in html
+    assert html.count('moderation-featured">Featured</span>') == 1
+
+
+def test_an_approved_card_offers_feature_or_stop_featuring(mod_client, explainer):
+    plain = make_comment(explainer=explainer, status=Status.APPROVED)
+    picked = make_comment(
+        explainer=explainer, status=Status.APPROVED, is_featured=True, featured_at=timezone.now()
+    )
+    held = make_comment(explainer=explainer)
+    url = reverse("moderation:tab", kwargs={"tab": "approved"})
+    html = mod_client.get(url).content.decode()
+    feature = reverse("moderation:feature", kwargs={"pk": plain.pk})
+    unfeature = reverse("moderation:unfeature", kwargs={"pk": picked.pk})
+    assert f'action="{feature}"' in html
+    assert f'action="{unfeature}"' in html
+    assert reverse("moderation:unfeature", kwargs={"pk": plain.pk}) not in html
+    assert reverse("moderation:feature", kwargs={"pk": picked.pk}) not in html
+    assert f'<input type="hidden" name="next" value="{url}">' in html
+    queue = mod_client.get(reverse("moderation:queue")).content.decode()
+    assert reverse("moderation:feature", kwargs={"pk": held.pk}) not in queue
+
+    response = mod_client.post(feature, {"next": url})
+    assert response["Location"] == url
+    plain.refresh_from_db()
+    assert plain.is_featured
+    assert "Stop featuring" in mod_client.get(url).content.decode()
+
+
+def test_the_log_shows_the_systems_notes_by_their_labels(mod_client, explainer, settings):
+    settings.COMMENTS_REPORT_THRESHOLD = 1
+    comment = submission.comment_submit(
+        explainer=explainer,
+        body="See https://example.org/ please.",
+        guest_name="Hana",
+        guest_email="hana@example.net",
+    )
+    moderation.comment_approve(comment=comment, actor=UserFactory(is_superuser=True))
+    reports.comment_report(comment=comment, reason="spam", user=UserFactory())
+    html = mod_client.get(reverse("moderation:log")).content.decode()
+    assert "<td>Contains a link, New comments wait for approval</td>" in html
+    assert "<td>1 reader report</td>" in html
+    assert "premoderation" not in html

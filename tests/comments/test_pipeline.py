@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.contrib.auth.models import Group
+from django.utils import timezone, translation
 
 from comments import pipeline, trust
-from comments.models import Comment, WordListEntry
+from comments.models import Badge, Comment, ModerationAction, WordListEntry
+from core import text
 from tests.factories import CommentFactory, UserFactory, WordListEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,17 +40,41 @@ def test_without_premoderation_a_plain_guest_comment_is_approved(no_premoderatio
     assert pipeline.evaluate(body=ENGLISH).status == Comment.Status.APPROVED
 
 
-def test_staff_comment_is_approved_at_once_with_badge():
-    verdict = pipeline.evaluate(
-        body=ENGLISH + " https://example.org/", user=UserFactory(is_staff=True)
-    )
+def test_editor_comment_is_approved_at_once_with_the_editor_badge(editor):
+    verdict = pipeline.evaluate(body=ENGLISH + " https://example.org/", user=editor)
     assert verdict.status == Comment.Status.APPROVED
-    assert verdict.is_staff_comment is True
+    assert verdict.badge == Badge.EDITOR
     assert verdict.reasons == []
 
 
+def test_moderator_comment_is_approved_at_once_with_the_moderator_badge(moderator):
+    verdict = pipeline.evaluate(body=ENGLISH + " https://example.org/", user=moderator)
+    assert (verdict.status, verdict.badge, verdict.reasons) == (
+        Comment.Status.APPROVED,
+        Badge.MODERATOR,
+        [],
+    )
+
+
+def test_superuser_writes_as_an_editor():
+    user = UserFactory(is_staff=True, is_superuser=True)
+    assert pipeline.evaluate(body=ENGLISH, user=user).badge == Badge.EDITOR
+
+
+def test_a_member_of_both_groups_is_badged_editor(moderator):
+    moderator.groups.add(Group.objects.get(name="Editors"))
+    assert pipeline.author_badge(moderator) == Badge.EDITOR
+
+
+def test_staff_without_a_newsroom_role_gets_no_badge_and_is_held(contributor):
+    """is_staff alone (a contributor) is not a role that speaks for the newsroom."""
+    verdict = pipeline.evaluate(body=ENGLISH, user=contributor)
+    assert (verdict.status, verdict.badge) == (Comment.Status.PENDING, "")
+    assert pipeline.evaluate(body=ENGLISH, user=UserFactory(is_staff=True)).badge == ""
+
+
 def test_reader_comment_has_no_badge():
-    assert pipeline.evaluate(body=ENGLISH, user=UserFactory()).is_staff_comment is False
+    assert pipeline.evaluate(body=ENGLISH, user=UserFactory()).badge == ""
 
 
 def test_comment_with_link_is_held(no_premoderation):
@@ -222,3 +248,45 @@ def test_old_rejection_does_not_remove_trust():
 def test_each_hold_code_has_a_label_and_a_css_class_beside_it(code, label, css_class):
     reason = pipeline.HoldReason.of(code)
     assert (reason.code, reason.label, reason.css_class) == (code, label, css_class)
+
+
+# --- Codes as people read them -------------------------------------------------------------
+
+
+def test_every_hold_code_has_a_japanese_label():
+    with translation.override("ja"):
+        for code in pipeline.HoldReason.KINDS:
+            label = pipeline.HoldReason.of(f"{code}:7").label
+            assert text.is_cjk(label), code
+            assert code not in label, code
+
+
+def test_held_log_note_is_stored_as_codes_and_shown_as_labels():
+    note = pipeline.held_note(["link", "hold_word:円安", "premoderation"])
+    assert note == "link, hold_word:円安, premoderation"
+    held = ModerationAction.Action.HELD
+    with translation.override("ja"):
+        shown = pipeline.log_note_text(held, note)
+    assert "円安" in shown
+    assert not any(code in shown for code in ("link", "hold_word", "premoderation"))
+    with translation.override("en"):
+        assert pipeline.log_note_text(held, note) == (
+            "Contains a link, Matches the hold word “円安”, New comments wait for approval"
+        )
+
+
+def test_reported_log_note_counts_reports_in_the_readers_language():
+    reported = ModerationAction.Action.REPORTED
+    assert pipeline.reports_note(3) == "reports:3"
+    with translation.override("en"):
+        assert pipeline.log_note_text(reported, "reports:1") == "1 reader report"
+        assert pipeline.log_note_text(reported, "reports:3") == "3 reader reports"
+    with translation.override("ja"):
+        assert pipeline.log_note_text(reported, "reports:3") == "読者からの通報 3 件"
+        # Written before the note was a code, in whoever reported's language.
+        assert pipeline.log_note_text(reported, "3 reader reports") == "読者からの通報 3 件"
+
+
+def test_a_moderators_note_is_shown_as_written():
+    with translation.override("ja"):
+        assert pipeline.log_note_text(ModerationAction.Action.REJECT, "link spam") == "link spam"

@@ -274,3 +274,45 @@ def test_guest_email_never_appears_on_public_pages_or_feeds(client, explainer):
     # The pages that do show the guest's comment show their name, and only their name.
     for path in pages[:1] + pages[5:7]:
         assert b"Ren" in client.get(path).content, path
+
+
+# --- Guests' identity -----------------------------------------------------------------------
+
+
+def test_guest_key_is_the_same_for_one_email_however_it_is_typed():
+    key = privacy.guest_key("hana@example.net")
+    assert privacy.guest_key("  HANA@example.NET ") == key
+    assert privacy.guest_key("ｈａｎａ＠ｅｘａｍｐｌｅ．ｎｅｔ") == key  # full-width, NFKC
+    assert privacy.guest_key("ken@example.net") != key
+    assert privacy.guest_key("") == privacy.guest_key("   ") == ""
+    assert "hana" not in key
+
+
+def test_retention_purges_a_guests_key_with_their_email(explainer, settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    old = CommentFactory(explainer=explainer, guest_email="old@example.net")
+    recent = CommentFactory(explainer=explainer, guest_email="recent@example.net")
+    assert old.guest_key == privacy.guest_key("old@example.net")
+    aged(old, 91)
+    assert privacy.guest_emails_purge() == (0, 1)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.guest_email, old.guest_key) == ("", "")
+    assert recent.guest_key == privacy.guest_key("recent@example.net")
+
+
+def test_retention_purges_a_key_left_without_its_email(explainer, settings):
+    settings.COMMENTS_IP_RETENTION_DAYS = 90
+    old = CommentFactory(explainer=explainer, guest_email="", guest_key="a" * 64)
+    aged(old, 91)
+    assert privacy.guest_emails_purge() == (0, 1)
+    old.refresh_from_db()
+    assert old.guest_key == ""
+
+
+def test_deleting_the_account_leaves_text_in_the_explainers_language(reader):
+    comment = by(reader, explainer=ExplainerFactory(published=True, language="ja"), body="Hi")
+    assert comment.language == "en"
+    reader_privacy.reader_account_delete(user=reader)
+    comment.refresh_from_db()
+    assert (comment.language, comment.guest_key) == ("ja", "")

@@ -42,11 +42,32 @@ def test_submit_stores_a_pending_comment_and_logs_why_it_was_held(explainer):
     assert "premoderation" in action.note
 
 
-def test_staff_submission_is_approved_and_not_logged(explainer, editor):
+def test_editor_submission_is_approved_badged_and_not_logged(explainer, editor):
     comment = submit(explainer, user=editor)
     assert comment.status == Comment.Status.APPROVED
-    assert comment.is_staff_comment
+    assert comment.badge == "editor"
     assert not ModerationAction.objects.filter(comment=comment).exists()
+
+
+def test_moderator_submission_is_badged_moderator_not_editor(explainer, moderator):
+    comment = submit(explainer, user=moderator)
+    assert (comment.status, comment.badge) == (Comment.Status.APPROVED, "moderator")
+
+
+def test_guest_submission_stores_the_key_of_their_email(explainer):
+    comment = submit(explainer, guest_email="  Hana@Example.NET ")
+    assert comment.guest_key == privacy.guest_key("hana@example.net")
+    assert len(comment.guest_key) == 64
+
+
+def test_guest_without_email_and_reader_have_no_guest_key(explainer, reader):
+    assert submit(explainer, guest_email="").guest_key == ""
+    assert submit(explainer, user=reader, guest_email="x@example.net").guest_key == ""
+
+
+def test_submission_records_the_language_of_the_text(explainer):
+    assert submit(explainer, body="この解説はとても分かりやすかったです。").language == "ja"
+    assert submit(explainer, body="A clear explainer, thank you.").language == "en"
 
 
 def test_submit_derives_safe_html(explainer):

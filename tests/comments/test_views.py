@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from comments.models import Comment, CommentReport
 from tests.comments.helpers import TEXT, guest_data, token
@@ -77,7 +77,7 @@ def test_top_level_comments_are_paginated_with_their_replies(client, explainer, 
     second = content(client.get(explainer.get_absolute_url() + "?cpage=2"))
     assert "Thread number 0" in first and "Thread number 2" not in first
     assert "Thread number 2" in second and "Reply on the last page." in second
-    assert "?cpage=2#comments" in first
+    assert "?csort=oldest&amp;cpage=2#comments" in first
 
 
 def test_nonsense_comment_page_number_shows_a_page(client, explainer):
@@ -87,9 +87,43 @@ def test_nonsense_comment_page_number_shows_a_page(client, explainer):
     assert "Still shown" in content(response)
 
 
-def test_staff_comment_shows_the_editor_badge(client, explainer, editor):
-    CommentFactory(explainer=explainer, user=editor, guest_name="", is_staff_comment=True)
-    assert "comment-badge" in content(client.get(explainer.get_absolute_url()))
+def test_editor_comment_shows_the_editor_badge(client, explainer, editor):
+    CommentFactory(explainer=explainer, user=editor, guest_name="", badge="editor")
+    page = content(client.get(explainer.get_absolute_url()))
+    assert (
+        '<span class="badge text-bg-primary comment-badge comment-badge-editor">Editor</span>'
+        in page
+    )
+
+
+def test_moderator_comment_shows_the_moderator_badge_in_japanese(client, moderator):
+    explainer = ExplainerFactory(published=True, language="ja")
+    CommentFactory(explainer=explainer, user=moderator, guest_name="", badge="moderator")
+    with translation.override("ja"):
+        url = explainer.get_absolute_url()
+    assert url.startswith("/ja/")
+    page = content(client.get(url))
+    assert 'comment-badge-moderator">モデレーター</span>' in page
+    assert "編集部" not in page
+
+
+def test_each_comment_body_carries_its_own_language(client):
+    explainer = ExplainerFactory(published=True, language="ja")
+    CommentFactory(explainer=explainer, body="とても分かりやすい解説でした。")
+    CommentFactory(explainer=explainer, body="A clear explainer, thank you.")
+    page = content(client.get(explainer.get_absolute_url()))
+    assert '<div class="comment-body" lang="ja"><p>とても分かりやすい解説でした。</p></div>' in page
+    assert '<div class="comment-body" lang="en"><p>A clear explainer, thank you.</p></div>' in page
+
+
+def test_featured_comment_shows_the_featured_badge(client, explainer):
+    CommentFactory(explainer=explainer, is_featured=True, featured_at=timezone.now())
+    CommentFactory(explainer=explainer)
+    page = content(client.get(explainer.get_absolute_url()))
+    assert (
+        page.count('<span class="badge text-bg-warning comment-featured-badge">Featured</span>')
+        == 1
+    )
 
 
 def test_explainer_page_links_to_the_comment_form_and_reply_forms(client, explainer):
@@ -186,7 +220,7 @@ def test_staff_post_is_published_and_redirects_to_the_comment(client, explainer,
     comment = Comment.objects.get()
     assert comment.status == "approved"
     assert response["Location"] == (
-        f"{explainer.get_absolute_url()}?posted=approved#comment-{comment.pk}"
+        f"{explainer.get_absolute_url()}?posted=approved&csort=oldest#comment-{comment.pk}"
     )
 
 

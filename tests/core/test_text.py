@@ -1,4 +1,7 @@
-"""Names made of characters nobody can see are no name at all (core.text)."""
+"""Names made of characters nobody can see are no name at all (core.text); the language of
+a reader's text."""
+
+import importlib
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -9,7 +12,7 @@ from core import text
 from readers.models import ReaderProfile
 from readers.services import reader_profile_update
 from tests.comments.helpers import guest_data
-from tests.factories import PASSWORD, ExplainerFactory, UserFactory
+from tests.factories import PASSWORD, CommentFactory, ExplainerFactory, UserFactory
 
 INVISIBLE_NAMES = [
     "\u200b",  # zero width space
@@ -106,3 +109,41 @@ def test_the_account_page_refuses_an_invisible_display_name(client):
     response = client.post(reverse("reader:profile"), {"display_name": "\u115f\u1160"})
     assert response.status_code == 400
     assert ReaderProfile.objects.get(user=user).display_name == "Hana"
+
+
+# --- The language of a reader's text ---------------------------------------------------------
+
+LANGUAGE_SAMPLES = [
+    ("円安が続くと家計にはどんな影響がありますか。", "ja"),
+    ("カタカナだけ", "ja"),
+    ("ひらがな", "ja"),
+    ("この記事はgenerative AIについての解説です", "ja"),  # Latin letters, not a majority
+    ("ＡＩ規制", "ja"),  # full-width Latin counts as Latin: two letters, two kanji
+    ("A clear explainer, thank you.", "en"),
+    ("I had sushi (寿司) in Osaka yesterday.", "en"),  # a Japanese word in English
+    ("Ça a été très clair, merci. 日本", "en"),
+    ("", "en"),
+    ("123 !!", "en"),
+    ("😀", "en"),
+]
+
+
+@pytest.mark.parametrize(("value", "language"), LANGUAGE_SAMPLES)
+def test_language_of_a_readers_text(value, language):
+    assert text.language_of(value) == language
+
+
+def test_the_migration_fills_languages_by_the_same_rule():
+    migration = importlib.import_module("comments.migrations.0011_drop_is_staff_comment")
+    for value, language in LANGUAGE_SAMPLES:
+        assert migration._language_of(value) == language, value
+
+
+@pytest.mark.django_db
+def test_a_comment_records_its_language_on_every_save():
+    comment = CommentFactory(body="A clear explainer, thank you.")
+    assert comment.language == "en"
+    comment.body = "とても分かりやすい解説でした。"
+    comment.save(update_fields=["body"])
+    comment.refresh_from_db()
+    assert comment.language == "ja"

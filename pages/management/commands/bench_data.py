@@ -48,8 +48,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from comments.models import Comment, ModerationAction, ReasonCode
-from comments.privacy import ip_hash
+from comments.models import Badge, Comment, ModerationAction, ReasonCode
+from comments.privacy import guest_key, ip_hash
 from core import text
 from core.sanitize import markdown_to_html, plain_text_to_html
 from explainers import search
@@ -708,12 +708,14 @@ class Command(BaseCommand):
         created_at = self.comment_time(row, after=parent[1] if parent else None)
         body = rng.choice(self.pools[language])
         if body not in self.html_of:
-            self.html_of[body] = plain_text_to_html(text.clean_text(body))
+            # As Comment.save() derives them (bulk_create does not call it).
+            self.html_of[body] = (plain_text_to_html(text.clean_text(body)), text.language_of(body))
         comment = Comment(
             explainer_id=pk,
             parent_id=parent[0] if parent else None,
             body=body,
-            body_html=self.html_of[body],
+            body_html=self.html_of[body][0],
+            language=self.html_of[body][1],
             status=status,
             hold_reasons=[] if status == "approved" else ["premoderation"],
             ip_hash=rng.choice(self.addresses),
@@ -724,7 +726,7 @@ class Command(BaseCommand):
         draw = rng.random()
         if draw < 0.01:
             comment.user_id = self.editor.pk
-            comment.is_staff_comment = True
+            comment.badge = Badge.EDITOR
             comment.status, comment.hold_reasons = "approved", []
         elif draw < 0.3 and self.readers:
             comment.user_id = rng.choice(self.readers)
@@ -732,7 +734,8 @@ class Command(BaseCommand):
             n = next(self.guest_counter)
             comment.guest_name = rng.choice(GUEST_NAMES)
             comment.guest_email = f"guest{n}@example.com"
-        if comment.status in {"approved", "rejected", "removed"} and not comment.is_staff_comment:
+            comment.guest_key = guest_key(comment.guest_email)
+        if comment.status in {"approved", "rejected", "removed"} and not comment.badge:
             comment.moderated_by_id = self.moderator.pk
             comment.moderated_at = min(
                 self.now, created_at + datetime.timedelta(minutes=rng.randint(1, 240))
