@@ -16,7 +16,7 @@ from django.db.models import F
 from explainers import cache as reader_pages
 from explainers.models import Explainer
 
-from .models import Comment
+from .models import Comment, ModerationAction
 
 
 def is_visible(status: str) -> bool:
@@ -43,13 +43,36 @@ def comment_visibility_changed(comment: Comment, *, was_visible: bool, is_visibl
         counters["comment_thread_count"] = F("comment_thread_count") + step
     if not is_visible and comment.is_featured:
         # A pick readers can no longer see is no longer a pick (restoring it does not
-        # feature it again: a moderator decides that afresh).
-        Comment.objects.filter(pk=comment.pk).update(is_featured=False, featured_at=None)
-        comment.is_featured, comment.featured_at = False, None
+        # feature it again: a moderator decides that afresh), and the log says so.
+        unfeature_quietly([comment])
         counters["comment_featured_count"] = F("comment_featured_count") - 1
     Explainer.objects.filter(pk=comment.explainer_id).update(**counters)
     # The explainer's page and the counts on the lists it is on (the shared page cache).
     reader_pages.comments_changed(comment.explainer_id)
+
+
+def unfeature_quietly(comments) -> None:
+    """Stop featuring `comments` (rows the caller holds) because of what happened to them,
+    not a moderator's pick: each gets a system `unfeature` entry in the log. The caller moves
+    the counter."""
+    featured = [comment for comment in comments if comment.is_featured]
+    if not featured:
+        return
+    Comment.objects.filter(pk__in=[c.pk for c in featured]).update(
+        is_featured=False, featured_at=None
+    )
+    ModerationAction.objects.bulk_create(
+        ModerationAction(
+            comment=comment,
+            actor=None,
+            action=ModerationAction.Action.UNFEATURE,
+            old_status=comment.status,
+            new_status=comment.status,
+        )
+        for comment in featured
+    )
+    for comment in featured:
+        comment.is_featured, comment.featured_at = False, None
 
 
 def comment_featured_changed(comment: Comment, *, featured: bool) -> None:

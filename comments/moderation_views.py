@@ -200,7 +200,7 @@ def comment_feature(request, pk, featured):
         messages.error(request, " ".join(error.messages))
     else:
         done = (
-            _("Comment #%(pk)s featured: it is shown first in its thread.")
+            _("Comment #%(pk)s is featured: readers see it badged and in the featured view.")
             if featured
             else _("Comment #%(pk)s is no longer featured.")
         )
@@ -371,7 +371,7 @@ def _suspensions_context(author, form):
     return {
         "suspensions": rows,
         "suspended_now": any(row.in_force for row in rows),
-        "may_be_suspended": suspensions.may_be_suspended(author),
+        "may_be_suspended": suspensions.may_be_suspended(author, check_permissions=False),
         "suspension_form": form or ReaderSuspensionForm(),
         "lift_form": SuspensionLiftForm(),
     }

@@ -27,6 +27,7 @@ from core.text import language_of
 from explainers import cache as reader_pages
 from readers.privacy import iso
 
+from . import counters
 from .models import Comment, CommentReport, GuestReplySubscription, ModerationAction
 
 PURGED_PREFIX = "purged-"
@@ -197,6 +198,11 @@ def comments_author_erase(user) -> int:
             )
             for comment in comments
         )
+        # A featured comment without its text and author is no pick.
+        for comment in comments:
+            if comment.is_featured:
+                counters.comment_featured_changed(comment, featured=False)
+        counters.unfeature_quietly(comments)
         by_language = {}
         for comment in comments:
             by_language.setdefault(comment.explainer.language, []).append(comment.pk)

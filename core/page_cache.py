@@ -10,7 +10,10 @@ every anonymous reader until something it shows changes. What it holds:
   did not mark private (a staff preview is `never_cache`).
 - **The URL alone decides.** The key is the language prefix and path plus the query
   parameters the view reads (`params`); any other parameter is dropped from the request
-  before the view runs, so nothing outside the key can reach the page. A parameter in
+  before the view runs, so nothing outside the key can reach the page. `params` may map a
+  name to the values the view takes (a collection, or a test such as `str.isdigit`): another
+  value is dropped too, so `?csort=x1`, `?csort=x2`… are one page (the default), not one entry
+  each. A parameter in
   `bypass` (the "your comment awaits moderation" notice) makes the request a private,
   uncached render. The stored response varies on nothing, so `Vary: Cookie` and
   `Vary: Accept-Language` are removed from it: pages under a language prefix do not read the
@@ -80,10 +83,26 @@ class SharedPage:
 
     params: frozenset[str] = frozenset()
     bypass: frozenset[str] = frozenset()
+    # name -> the test a value must pass to stay in the request (and the key).
+    accepts: tuple = ()
+
+    def keeps(self, name: str, value: str) -> bool:
+        test = dict(self.accepts).get(name)
+        return test is None or test(value)
+
+
+def _value_test(allowed):
+    if allowed is None or callable(allowed):
+        return allowed
+    allowed = frozenset(allowed)
+    return allowed.__contains__
 
 
 def shared_page(view, *, params=(), bypass=(), depends=None):
     """Mark a view (a function, an `as_view()` or a Feed instance) as served from the cache.
+
+    `params`: the query parameters the view reads, as names, or as a mapping of each name to
+    the values it takes (a collection, a test like `str.isdigit`, or None for any value).
 
     `depends(request, **kwargs)`, when given, runs before the view: it is where a view that is
     not ours (a feed, the sitemaps) says what it depends on (`depend`, `expires_by`).
@@ -94,7 +113,14 @@ def shared_page(view, *, params=(), bypass=(), depends=None):
             depends(request, **kwargs)
         return view(request, *args, **kwargs)
 
-    shared_view.shared_page = SharedPage(params=frozenset(params), bypass=frozenset(bypass))
+    accepts = ()
+    if isinstance(params, dict):
+        accepts = tuple(
+            (name, test) for name, allowed in params.items() if (test := _value_test(allowed))
+        )
+    shared_view.shared_page = SharedPage(
+        params=frozenset(params), bypass=frozenset(bypass), accepts=accepts
+    )
     shared_view.__name__ = getattr(view, "__name__", type(view).__name__)
     shared_view.__doc__ = getattr(view, "__doc__", None)
     return shared_view
@@ -298,7 +324,7 @@ class SharedPageCacheMiddleware:
             if response.status_code == 200:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        self._keep_only(request, page.params)
+        self._keep_only(request, page)
         key = self._key(request, language)
         # This worker's copy first: checking its versions is one small read, where fetching
         # the page from the shared cache moves all its bytes.
@@ -329,14 +355,21 @@ class SharedPageCacheMiddleware:
         return any(name in request.GET for name in page.bypass)
 
     @staticmethod
-    def _keep_only(request, params) -> None:
-        """Drop the query parameters the page does not read, from the request itself."""
-        if not request.GET or all(name in params for name in request.GET):
+    def _keep_only(request, page: SharedPage) -> None:
+        """Drop the query parameters the page does not read, and values it does not take,
+        from the request itself."""
+        params = page.params
+        if not request.GET or all(
+            name in params and len(values) == 1 and page.keeps(name, values[0])
+            for name, values in request.GET.lists()
+        ):
             return
         kept = QueryDict(mutable=True)
         for name in sorted(params):
             if name in request.GET:
-                kept.setlist(name, request.GET.getlist(name)[:1])
+                value = request.GET.getlist(name)[0]
+                if page.keeps(name, value):
+                    kept.setlist(name, [value])
         request.GET = kept
         request.META["QUERY_STRING"] = kept.urlencode()
 

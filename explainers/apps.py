@@ -12,10 +12,13 @@ class ExplainersConfig(AppConfig):
         from readers import privacy as reader_privacy
         from readers import services as reader_services
 
-        from . import cache, privacy, signals
+        from . import cache, privacy, search, signals
 
         # After the sites app made its default record (it migrates first in INSTALLED_APPS).
         post_migrate.connect(signals.site_follows_site_url, sender=self)
+        # SQLite loses the search index's delete trigger whenever a migration rebuilds the
+        # explainer table: make it again.
+        post_migrate.connect(search.restore_sqlite_delete_trigger, sender=self)
         # An account named in a byline is kept until an editor moves the byline.
         reader_privacy.register("explainers", keeper=privacy.byline_keeper)
         # Bylines show the editor's public name.

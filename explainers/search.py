@@ -31,7 +31,7 @@ rebuild_search_index` fills them.
 
 from dataclasses import dataclass, field
 
-from django.db import NotSupportedError
+from django.db import NotSupportedError, connections
 from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 
@@ -123,6 +123,28 @@ def tsquery_literal(query: Query) -> str:
 def fts_match(query: Query) -> str:
     """An FTS5 MATCH expression: each group a quoted phrase (tokens never contain quotes)."""
     return " AND ".join('"' + " ".join(group).replace('"', '""') + '"' for group in query.groups)
+
+
+# SQLite rebuilds a table to alter it (a new table, the rows copied, the old one dropped), and
+# the old table's triggers go with it: any migration that alters the explainer table on
+# SQLite would drop the one that forgets a deleted explainer's index row. So it is made again
+# after every migrate (`restore_sqlite_delete_trigger`, a post_migrate hook), not only by the
+# migration that first made it (0005).
+SQLITE_DELETE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS explainers_search_fts_delete AFTER DELETE ON "
+    "explainers_explainer BEGIN DELETE FROM explainers_search_fts WHERE rowid = old.id; END"
+)
+
+
+def restore_sqlite_delete_trigger(sender, using="default", **kwargs):
+    """post_migrate: on SQLite, the trigger that drops a deleted explainer's index row."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        if FTS_TABLE in tables and "explainers_explainer" in tables:
+            cursor.execute(SQLITE_DELETE_TRIGGER)
 
 
 # Backends ----------------------------------------------------------------------------------

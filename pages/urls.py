@@ -5,22 +5,25 @@ shared: its query strings are endless and each is rarely asked twice."""
 
 from django.urls import path
 
+from comments.threads import SORTS
 from core.page_cache import shared_page
 
 from . import feeds, views
 
 app_name = "explainers"
 
+# A list's page that does not exist is a 404, never stored. The explainer page shows its
+# default for a value it does not take: such a value is dropped before the view runs, so
+# made-up values cannot fill the cache with copies of one page.
 LIST = {"params": ("page",)}
+THREAD = {"cpage": str.isdigit, "csort": SORTS, "cview": ("featured",)}
 NOTICES = ("posted", "reported")
 
 urlpatterns = [
     path("", shared_page(views.ExplainerListView.as_view(), **LIST), name="home"),
     path(
         "explainers/<slug:slug>/",
-        shared_page(
-            views.ExplainerDetailView.as_view(), params=("cpage", "csort", "cview"), bypass=NOTICES
-        ),
+        shared_page(views.ExplainerDetailView.as_view(), params=THREAD, bypass=NOTICES),
         name="detail",
     ),
     path("topics/<slug:slug>/", shared_page(views.TopicDetailView.as_view(), **LIST), name="topic"),

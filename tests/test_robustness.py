@@ -35,7 +35,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls import path as url_path
 
-from comments.models import Comment, GuestReplySubscription, Notification
+from comments.models import Comment, GuestReplySubscription, Notification, ReaderSuspension
 from config import urls as site_urls
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
@@ -326,6 +326,12 @@ def real_values(template: str, name: str, world: World) -> list[str]:
             return [str(reader.pk), str(world.users["moderator"].pk)]
         if "comments/" in template:
             return [str(c.pk) for c in (world.comment, world.pending, world.guest_comment)]
+        if "suspensions/" in template:
+            # Another reader's ban: the world's reader stays free to post and report.
+            suspension = ReaderSuspension.objects.first() or ReaderSuspension.objects.create(
+                user=UserFactory(username="banned"), kind="ban", reason="abusive"
+            )
+            return [str(suspension.pk)]
     if name == "section":
         return ["explainers", "topics", "sources"]
     if name == "tab":

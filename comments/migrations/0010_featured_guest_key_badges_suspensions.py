@@ -8,13 +8,21 @@ import unicodedata
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Q
 
 
 def badges_and_guest_keys(apps, schema_editor):
-    """Comments badged "Editor" keep that badge; guests' comments get their key from the
-    email they gave (the rule of comments.privacy.guest_key, frozen here)."""
+    """Comments badged "Editor" get their author's role as badge (a moderator's comment was
+    wrongly badged "Editor": comments.pipeline.author_badge's rule, frozen here); guests'
+    comments get their key from the email they gave (comments.privacy.guest_key's rule)."""
     Comment = apps.get_model("comments", "Comment")
-    Comment.objects.filter(is_staff_comment=True).update(badge="editor")
+    staff = Comment.objects.filter(is_staff_comment=True)
+    editors = Q(user__is_superuser=True) | Q(user__groups__name="Editors")
+    staff.filter(editors).update(badge="editor")
+    staff.filter(badge="", user__groups__name="Moderators").update(badge="moderator")
+    # An author since deleted wrote as the newsroom; a staff account with neither role (a
+    # contributor) gets no badge, as the rule now says.
+    staff.filter(badge="", user__isnull=True).update(badge="editor")
     key = settings.COMMENTS_IP_HASH_KEY.encode()
     guests = Comment.objects.filter(user__isnull=True).exclude(guest_email="")
     for pk, email in guests.values_list("pk", "guest_email").iterator():

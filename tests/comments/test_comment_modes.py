@@ -115,4 +115,3 @@ def test_the_tool_refuses_a_mode_that_does_not_exist_with_a_message(mod_client, 
     )
     assert "Choose how the explainer takes comments." in response.content.decode()
     assert Explainer.objects.get(pk=explainer.pk).comment_mode == CommentMode.OPEN
-

@@ -241,3 +241,46 @@ def test_sorted_and_featured_pages_cost_the_same_queries_at_5_and_60_comments(
         assert count_queries(client, small.get_absolute_url() + query) == count_queries(
             client, large.get_absolute_url() + query
         ), query
+
+
+def test_made_up_sort_values_are_one_cached_page_not_one_each(
+    client, explainer, django_assert_num_queries
+):
+    three_threads(explainer)
+    client.get(explainer.get_absolute_url() + "?csort=made-up-1")  # stored as the default
+    with django_assert_num_queries(0):
+        for query in ("?csort=made-up-2", "?cview=other", "?cpage=x", "?csort=x&csort=oldest"):
+            response = client.get(explainer.get_absolute_url() + query)
+            assert response.status_code == 200
+    assert client.get(explainer.get_absolute_url() + "?csort=newest").status_code == 200
+
+
+def test_a_featured_comment_whose_author_deletes_their_account_is_unfeatured(explainer, moderator):
+    from comments.privacy import comments_author_erase
+    from tests.factories import UserFactory
+
+    author = UserFactory()
+    comment = CommentFactory(explainer=explainer, user=author, guest_name="", guest_email="")
+    moderation.comment_feature(comment=comment, actor=moderator)
+    comments_author_erase(author)
+    comment.refresh_from_db()
+    assert not comment.is_featured
+    assert featured_count(explainer) == 0
+    assert ModerationAction.objects.filter(comment=comment, action=A.UNFEATURE).exists()
+
+
+def test_reports_that_send_a_pick_back_to_the_queue_unfeature_it_in_the_log(
+    explainer, moderator, settings
+):
+    from comments.reports import comment_report
+
+    settings.COMMENTS_REPORT_THRESHOLD = 2
+    comment = CommentFactory(explainer=explainer)
+    moderation.comment_feature(comment=comment, actor=moderator)
+    for address in ("192.0.2.1", "192.0.2.2"):
+        comment_report(comment=comment, reason="off_topic", ip_address=address)
+    comment.refresh_from_db()
+    assert comment.status == "pending" and not comment.is_featured
+    assert featured_count(explainer) == 0
+    entry = ModerationAction.objects.get(comment=comment, action=A.UNFEATURE)
+    assert entry.actor is None  # the system's, not a moderator's
