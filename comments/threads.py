@@ -165,8 +165,17 @@ def _featured_query(*, explainer_id, offset, per_page):
     return (
         Comment.objects.visible()
         .filter(explainer=explainer_id, is_featured=True)
-        .select_related("user__reader_profile", "in_reply_to__user__reader_profile")
-        .only(*SHOWN, "featured_at", *(f"in_reply_to__{name}" for name in AUTHOR))
+        .select_related(
+            "user__reader_profile",
+            "in_reply_to__user__reader_profile",
+            "parent__user__reader_profile",
+        )
+        .only(
+            *SHOWN,
+            "featured_at",
+            *(f"in_reply_to__{name}" for name in AUTHOR),
+            *(f"parent__{name}" for name in AUTHOR),
+        )
         .order_by("-featured_at", "-pk")[offset : offset + per_page]
     )
 
@@ -187,6 +196,10 @@ def featured_page(*, explainer, page_number=1) -> ThreadPage:
         literals={"offset": (page.number - 1) * per_page, "per_page": per_page},
         using=explainer._state.db or "default",
     )
+    for comment in rows:
+        if comment.parent_id is not None and comment.in_reply_to_id is None:
+            # Out of its thread, a direct reply says whom it answers too.
+            comment.in_reply_to = comment.parent
     page.object_list = rows
     return ThreadPage(
         total=explainer.comment_count,

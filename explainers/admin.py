@@ -1,32 +1,51 @@
 """The editors' admin: explainers with their ordered parts, sources, topics and corrections.
 
-Every change of status goes through explainers/services.py (the same functions the demo
-loader and tests call): `status` is read-only in the form, and the actions and the change
-form's workflow buttons call the services and turn their refusals into admin messages.
+Every change of status goes through explainers/services.py and explainers/drafts.py (the same
+functions the demo loader and tests call): `status` is read-only in the form, and the actions
+and the change form's workflow buttons call the services and turn their refusals into admin
+messages. A live explainer's text is edited in its working draft (explainers/drafts.py), with
+its revisions, compare and restore pages here (`get_urls`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Subquery
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 
+from . import notifications, revisions
 from .cache import explainer_changed, explainer_listing_tags
+from .drafts import (
+    explainer_draft_discard,
+    explainer_draft_start,
+    explainer_publish_changes,
+    explainer_request_changes,
+    explainer_revision_restore,
+)
 from .forms import (
     CitedSourceInlineForm,
     ExplainerAdminForm,
     PositionedInlineForm,
     PositionedInlineFormSet,
+    RevisionCompareForm,
     RowAutocompleteSelect,
     SafeAutocompleteSelect,
     SafeAutocompleteSelectMultiple,
@@ -39,6 +58,7 @@ from .models import (
     Explainer,
     ExplainerSource,
     KeyPoint,
+    Revision,
     SourceArticle,
     Topic,
 )
@@ -63,6 +83,11 @@ MARKDOWN_HELP = _(
     "> quotes; ## starts a subheading. Raw HTML is removed. Drag a section's title bar to "
     "reorder the sections."
 )
+# Rows not yet saved have no drag handle (django-admin-sortable2): the form says so.
+ORDER_AFTER_SAVE_HELP = _(
+    "Rows are kept in the order you fill them in; once the explainer is saved, drag them "
+    "by their handles to reorder them."
+)
 
 
 class SafeAutocompleteMixin:
@@ -85,16 +110,23 @@ class SafeAutocompleteMixin:
 
 
 def live_for_non_publisher(request, explainer) -> bool:
-    """A published explainer is read-only to those who may not publish.
+    """A published explainer's form (its schedule, comment settings and corrections log) is
+    read-only to those who may not publish: changing what readers already see is publishing.
 
-    Contributors write and submit for review; editing what readers already see is publishing,
-    so it takes the publish permission (the explainer and all its parts alike).
+    Contributors propose changes to its text in its working draft ("Edit in a working draft"),
+    which an editor publishes; the text itself is read-only to everyone (`live_text`).
     """
     return (
         explainer is not None
         and explainer.status == Explainer.Status.PUBLISHED
         and not request.user.has_perm(PUBLISH_PERMISSION)
     )
+
+
+def live_text(explainer) -> bool:
+    """A live explainer's text and parts change only through its working draft
+    (explainers.drafts), for everyone: saving the live row never changes what readers read."""
+    return explainer is not None and explainer.is_live
 
 
 class LiveExplainerLockMixin:
@@ -114,8 +146,11 @@ class LiveExplainerLockMixin:
         )
 
 
-class PositionedInlineMixin(LiveExplainerLockMixin):
-    """Drag-and-drop ordered parts that keep the (explainer, position) constraint."""
+class PositionedInlineMixin:
+    """Drag-and-drop ordered parts that keep the (explainer, position) constraint.
+
+    A live explainer's parts are read-only to everyone: they change in its working draft.
+    """
 
     form = PositionedInlineForm
     formset = PositionedInlineFormSet
@@ -124,6 +159,15 @@ class PositionedInlineMixin(LiveExplainerLockMixin):
     def get_extra(self, request, obj=None, **kwargs):
         # Blank rows to fill in on a new explainer; on an existing one, "Add another" adds them.
         return self.add_extra if obj is None else 0
+
+    def has_add_permission(self, request, obj=None):
+        return not live_text(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not live_text(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not live_text(obj) and super().has_delete_permission(request, obj)
 
 
 class ExplainerSourceInline(PositionedInlineMixin, SortableTabularInline):
@@ -149,11 +193,18 @@ class ExplainerSourceInline(PositionedInlineMixin, SortableTabularInline):
 class KeyPointInline(PositionedInlineMixin, SortableTabularInline):
     model = KeyPoint
     fields = ["text"]
-    add_extra = 3
+    # The seed-sized explainer (five key points, three sections) needs no "Add another".
+    add_extra = 5
+    formfield_overrides = {
+        models.CharField: {
+            "widget": forms.Textarea(attrs={"rows": 2, "cols": 80, "class": "key-point-text"})
+        }
+    }
 
 
 class DetailSectionInline(PositionedInlineMixin, SortableStackedInline):
     model = DetailSection
+    add_extra = 3
     fieldsets = [
         (None, {"fields": ["heading", "body", "position"], "description": MARKDOWN_HELP}),
         (
@@ -196,6 +247,20 @@ class WorkflowStep:
     skip_message: str = ""
     options: Callable[[Explainer], dict] = lambda explainer: {}
     after: Callable | None = None  # (modeladmin, request, explainer, result, **options)
+    # What the change form's button says it did, for one explainer: (explainer, options) → text.
+    confirm: Callable | None = None
+
+
+def when(moment) -> str:
+    """A time as the workflow messages say it: "3 December 09:00" in the site's time zone."""
+    return formats.date_format(timezone.localtime(moment), gettext("j F H:i"))
+
+
+def _publish_confirm(explainer, options):
+    scheduled_for = options.get("publish_at")
+    if scheduled_for is not None:
+        return gettext("Scheduled for %(time)s.") % {"time": when(scheduled_for)}
+    return gettext("Published.")
 
 
 def _publish_options(explainer):
@@ -213,7 +278,7 @@ def _report_publish(modeladmin, request, explainer, warnings, *, publish_at):
             gettext("“%(title)s”: %(warning)s") % {"title": explainer, "warning": warning},
             messages.WARNING,
         )
-    if publish_at is not None:
+    if publish_at is not None and not getattr(request, "kaisetsu_button", False):
         modeladmin.message_user(
             request,
             gettext("“%(title)s” is scheduled to appear at %(time)s.")
@@ -233,6 +298,7 @@ WORKFLOW_STEPS = {
             "count",
         ),
         permission="change",
+        confirm=lambda explainer, options: gettext("Submitted for review."),
     ),
     "publish": WorkflowStep(
         service=explainer_publish,
@@ -245,6 +311,7 @@ WORKFLOW_STEPS = {
         skip_message=_("“%(title)s” is already published."),
         options=_publish_options,
         after=_report_publish,
+        confirm=_publish_confirm,
     ),
     "unpublish": WorkflowStep(
         service=explainer_unpublish,
@@ -255,6 +322,7 @@ WORKFLOW_STEPS = {
         permission="publish",
         skip=lambda explainer: explainer.status != Explainer.Status.PUBLISHED,
         skip_message=_("“%(title)s” is not published."),
+        confirm=lambda explainer, options: gettext("Unpublished."),
     ),
     "archive": WorkflowStep(
         service=explainer_archive,
@@ -265,6 +333,7 @@ WORKFLOW_STEPS = {
         permission="publish",
         skip=lambda explainer: explainer.status == Explainer.Status.ARCHIVED,
         skip_message=_("“%(title)s” is already archived."),
+        confirm=lambda explainer, options: gettext("Archived."),
     ),
     "close_comments": WorkflowStep(
         service=explainer_comment_mode_set,
@@ -304,6 +373,18 @@ def workflow_action(name):
     return admin.action(description=step.description, permissions=[step.permission])(action)
 
 
+class ExplainerChangeList(ChangeList):
+    """The change list lists the explainers readers know: working drafts are reached from
+    their live explainer ("live, with unpublished changes"), not listed beside it."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).filter(draft_of__isnull=True)
+
+
+def _draft_value(name):
+    return Subquery(Explainer.objects.filter(draft_of=OuterRef("pk")).values(name)[:1])
+
+
 @admin.register(Explainer)
 class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin):
     form = ExplainerAdminForm
@@ -311,6 +392,7 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     list_display = [
         "title",
         "status_label",
+        "review_note_label",
         "publish_at",
         "key_point_count",
         "language",
@@ -322,6 +404,8 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     ordering = ["-modified_at", "-pk"]
     autocomplete_fields = ["topics"]
     prepopulated_fields = {"slug": ["title"]}
+    # The text of a live explainer: changed in its working draft, never on the live row.
+    live_content_fields = ["title", "slug", "language", "introduction", "summary", "topics"]
     readonly_fields = [
         "status",
         "byline",
@@ -355,11 +439,44 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def get_queryset(self, request):
         # distinct: a topic filter joins topics, which would multiply the key points counted.
+        # A live explainer's working draft, if any: its id, status and note, for the list.
         return (
             super()
             .get_queryset(request)
-            .annotate(key_point_count=Count("key_points", distinct=True))
+            .annotate(
+                key_point_count=Count("key_points", distinct=True),
+                working_draft_pk=_draft_value("pk"),
+                working_draft_status=_draft_value("status"),
+                working_draft_note=_draft_value("review_note"),
+            )
         )
+
+    def get_changelist(self, request, **kwargs):
+        return ExplainerChangeList
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.is_working_draft:
+            # Corrections are the live explainer's public log: added there, at once.
+            return [inline for inline in self.inlines if inline is not CorrectionInline]
+        return self.inlines
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and (obj.is_live or obj.is_working_draft):
+            return {}  # the slug is read-only there
+        return super().get_prepopulated_fields(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None or not self.has_publish_permission(request):
+            return fieldsets
+        review = []
+        if obj.status == Explainer.Status.REVIEW:
+            review.append("change_request_note")
+        if obj.is_working_draft:
+            review.append("significant_change")
+        if review:
+            fieldsets.insert(1, (_("Review"), {"fields": review}))
+        return fieldsets
 
     def get_search_results(self, request, queryset, search_term):
         """The readers' search index over every status (editors find what readers find),
@@ -372,6 +489,11 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if live_text(obj):
+            readonly += self.live_content_fields
+        if obj is not None and obj.is_working_draft:
+            # Its address, schedule and comments are the live explainer's.
+            readonly += ["slug", "publish_at", "comment_mode"]
         if not self.has_publish_permission(request):
             # Moving the publish time of a published explainer is publishing: publishers only.
             readonly.append("publish_at")
@@ -421,8 +543,26 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
         if obj.status == Explainer.Status.PUBLISHED and not obj.is_published:
-            return _("Scheduled")
-        return obj.get_status_display()
+            label = _("Scheduled")
+        elif obj.status == Explainer.Status.DRAFT and obj.review_note:
+            label = _("Changes requested")
+        else:
+            label = obj.get_status_display()
+        draft_status = getattr(obj, "working_draft_status", None)
+        if draft_status is None:
+            return label
+        if draft_status == Explainer.Status.REVIEW:
+            return gettext("%(status)s, with unpublished changes in review") % {"status": label}
+        if getattr(obj, "working_draft_note", ""):
+            return gettext("%(status)s, with unpublished changes (changes requested)") % {
+                "status": label
+            }
+        return gettext("%(status)s, with unpublished changes") % {"status": label}
+
+    @admin.display(description=_("note from the editor"))
+    def review_note_label(self, obj):
+        note = getattr(obj, "working_draft_note", None) or obj.review_note
+        return Truncator(note).chars(80) if note else ""
 
     @admin.display(description=_("key points"), ordering="key_point_count")
     def key_point_count(self, obj):
@@ -480,9 +620,13 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         super().save_related(request, form, formsets, change)
         # The one refresh of derived data (search document, reading time), with every part
         # saved; then the reader pages that show it (page cache versions, after the commit).
-        form.instance.refresh_derived()
-        old_slug, before = getattr(request, "kaisetsu_before", ("", set()))
-        explainer_changed(form.instance, before=before, old_slug=old_slug)
+        # A working draft is on no reader page: nothing to invalidate.
+        explainer = form.instance
+        explainer.refresh_derived()
+        if not explainer.is_working_draft:
+            old_slug, before = getattr(request, "kaisetsu_before", ("", set()))
+            explainer_changed(explainer, before=before, old_slug=old_slug)
+        revisions.record(explainer=explainer, event=Revision.Event.EDIT, actor=request.user)
 
     # Workflow: the same services behind the actions and the change form's buttons -----------
 
@@ -500,8 +644,9 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
             messages.ERROR,
         )
 
-    def _run_step(self, request, step, explainer) -> bool:
-        """Run one workflow step on one explainer; refusals become messages."""
+    def _run_step(self, request, step, explainer, *, confirm=False) -> bool:
+        """Run one workflow step on one explainer; refusals become messages. `confirm`: say
+        what happened in words ("Published."), as the change form's buttons do."""
         if step.skip is not None and step.skip(explainer):
             self.message_user(request, step.skip_message % {"title": explainer}, messages.INFO)
             return False
@@ -511,6 +656,8 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         except (ValidationError, PermissionDenied) as exc:
             self._refused(request, explainer, exc)
             return False
+        if confirm and step.confirm is not None:
+            self.message_user(request, step.confirm(explainer, options), messages.SUCCESS)
         if step.after is not None:
             step.after(self, request, explainer, result, **options)
         return True
@@ -529,10 +676,73 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = self.has_publish_permission(request)
+        context["order_after_save_help"] = ORDER_AFTER_SAVE_HELP
+        if obj is not None:
+            draft = Explainer.objects.filter(draft_of=obj).first() if obj.is_live else None
+            context.update(
+                {
+                    "is_live": obj.is_live,
+                    "working_draft": draft,
+                    "live_explainer": obj.draft_of if obj.is_working_draft else None,
+                    "can_start_draft": obj.is_live
+                    and draft is None
+                    and super().has_change_permission(request),
+                    "can_edit_draft": super().has_change_permission(request),
+                }
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_response(self, request, obj):
+    def _change_url(self, pk):
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[pk],
+            current_app=self.admin_site.name,
+        )
+
+    def _try(self, request, subject, service, **kwargs):
+        """Run a service; its refusal becomes an error message about `subject` (None then)."""
+        try:
+            return service(actor=request.user, **kwargs)
+        except (ValidationError, PermissionDenied) as exc:
+            self._refused(request, subject, exc)
+            return None
+
+    def _review_response(self, request, obj, form):
+        """The working-draft and review buttons: "Publish changes", "Request changes"."""
+        if "_publish_changes" in request.POST and obj.is_working_draft:
+            live_pk = obj.draft_of_id
+            warnings = self._try(
+                request,
+                obj,
+                explainer_publish_changes,
+                draft=obj,
+                significant=bool(form.cleaned_data.get("significant_change")),
+            )
+            if warnings is None:
+                return HttpResponseRedirect(self._change_url(obj.pk))
+            self.message_user(request, gettext("Changes published."), messages.SUCCESS)
+            for warning in warnings:
+                self.message_user(request, warning, messages.WARNING)
+            return HttpResponseRedirect(self._change_url(live_pk))
+        if "_request_changes" in request.POST:
+            done = self._try(
+                request,
+                obj,
+                explainer_request_changes,
+                explainer=obj,
+                note=form.cleaned_data.get("change_request_note", ""),
+            )
+            if done is not None:
+                self.message_user(request, gettext("Changes requested."), messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(obj.pk))
+        return None
+
+    def _workflow_response(self, request, obj, form=None):
         """After "Save and publish" (etc.): the explainer is saved; now run the service."""
+        if form is not None:
+            response = self._review_response(request, obj, form)
+            if response is not None:
+                return response
         step = next(
             (
                 step
@@ -543,26 +753,232 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         )
         if step is None:
             return None
-        self.message_user(
-            request,
-            gettext("The explainer “%(title)s” was saved.") % {"title": obj},
-            messages.SUCCESS,
-        )
-        self._run_step(request, step, obj)
-        url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[obj.pk],
-            current_app=self.admin_site.name,
-        )
-        return HttpResponseRedirect(url)
+        request.kaisetsu_button = True
+        if not self._run_step(request, step, obj, confirm=True):
+            self.message_user(
+                request,
+                gettext("The explainer “%(title)s” was saved.") % {"title": obj},
+                messages.INFO,
+            )
+        return HttpResponseRedirect(self._change_url(obj.pk))
+
+    def save_form(self, request, form, change):
+        request.kaisetsu_form = form
+        return super().save_form(request, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._workflow_response(request, obj) or super().response_add(
+        form = getattr(request, "kaisetsu_form", None)
+        return self._workflow_response(request, obj, form) or super().response_add(
             request, obj, post_url_continue
         )
 
     def response_change(self, request, obj):
-        return self._workflow_response(request, obj) or super().response_change(request, obj)
+        form = getattr(request, "kaisetsu_form", None)
+        return self._workflow_response(request, obj, form) or super().response_change(request, obj)
+
+    # Working drafts, revisions, compare and restore ------------------------------------------
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/working-draft/",
+                wrap(self.working_draft_view),
+                name=f"{info}_working_draft",
+            ),
+            path(
+                "<path:object_id>/discard-changes/",
+                wrap(self.discard_view),
+                name=f"{info}_discard",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                wrap(self.compare_view),
+                name=f"{info}_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(self.restore_view),
+                name=f"{info}_restore",
+            ),
+            path(
+                "<path:object_id>/revisions/",
+                wrap(self.revisions_view),
+                name=f"{info}_revisions",
+            ),
+            # From an email: no sign-in (the signed token is the authority, as for readers).
+            path(
+                "workflow-emails/unsubscribe/<str:token>/",
+                csrf_exempt(self.unsubscribe_view),
+                name="explainers_workflow_unsubscribe",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _explainer_or_404(self, request, object_id) -> Explainer:
+        explainer = self.get_object(request, object_id)
+        if explainer is None or not self.has_view_permission(request, explainer):
+            raise Http404
+        return explainer
+
+    def working_draft_view(self, request, object_id):
+        """Start (or open) the working draft of a live explainer. POST only."""
+        explainer = self._explainer_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(explainer.pk))
+        draft = self._try(request, explainer, explainer_draft_start, explainer=explainer)
+        if draft is None:
+            return HttpResponseRedirect(self._change_url(explainer.pk))
+        self.message_user(
+            request,
+            gettext(
+                "You are editing the working draft. Readers see the live explainer until the "
+                "changes are published."
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(draft.pk))
+
+    def discard_view(self, request, object_id):
+        """Throw a working draft away. POST only."""
+        draft = self._explainer_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(draft.pk))
+        live = self._try(request, draft, explainer_draft_discard, draft=draft)
+        if live is None:
+            return HttpResponseRedirect(self._change_url(draft.pk))
+        self.message_user(request, gettext("Changes discarded."), messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(live.pk))
+
+    def _story(self, request, object_id) -> Explainer:
+        return revisions.story_of(self._explainer_or_404(request, object_id))
+
+    def _context(self, request, explainer, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": explainer,
+            "title": title,
+            "subtitle": str(explainer),
+            "has_view_permission": True,
+            "can_restore": super().has_change_permission(request)
+            and explainer.status != Explainer.Status.ARCHIVED,
+            **extra,
+        }
+
+    def revisions_view(self, request, object_id):
+        """The explainer's revisions, newest first, a page at a time, without their snapshots
+        (so the page costs the same at 2 revisions or 2,000)."""
+        explainer = self._story(request, object_id)
+        if str(explainer.pk) != str(object_id):
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:explainers_explainer_revisions",
+                    args=[explainer.pk],
+                    current_app=self.admin_site.name,
+                )
+            )
+        queryset = (
+            Revision.objects.filter(explainer=explainer)
+            .defer("snapshot")
+            .select_related("actor")
+            .order_by("-created_at", "-pk")
+        )
+        paginator = Paginator(queryset, REVISIONS_PER_PAGE)
+        page = paginator.get_page(request.GET.get("p"))
+        revision_list = list(page.object_list)
+        for revision in revision_list:
+            revision.actor_label = _person(revision.actor)
+        context = self._context(
+            request,
+            explainer,
+            gettext("Revisions"),
+            page=page,
+            revision_list=revision_list,
+            pages=paginator.get_elided_page_range(page.number),
+        )
+        return TemplateResponse(request, "admin/explainers/explainer/revisions.html", context)
+
+    def compare_view(self, request, object_id):
+        """Two revisions side by side: field by field, parts matched by identity."""
+        explainer = self._story(request, object_id)
+        form = RevisionCompareForm(request.GET)
+        if not form.is_valid():
+            return HttpResponseBadRequest(gettext("Choose two revisions to compare."))
+        found = {
+            revision.pk: revision
+            for revision in Revision.objects.filter(
+                explainer=explainer, pk__in=[form.cleaned_data["a"], form.cleaned_data["b"]]
+            ).select_related("actor")
+        }
+        if form.cleaned_data["a"] not in found or form.cleaned_data["b"] not in found:
+            raise Http404
+        old, new = sorted(
+            (found[form.cleaned_data["a"]], found[form.cleaned_data["b"]]),
+            key=lambda revision: (revision.created_at, revision.pk),
+        )
+        for revision in (old, new):
+            revision.actor_label = _person(revision.actor)
+        context = self._context(
+            request,
+            explainer,
+            gettext("Compare revisions"),
+            old=old,
+            new=new,
+            comparison=revisions.compare(old.snapshot, new.snapshot),
+        )
+        return TemplateResponse(request, "admin/explainers/explainer/compare.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        """A revision becomes the working draft (never live). POST only."""
+        explainer = self._story(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, explainer=explainer)
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:explainers_explainer_revisions",
+                    args=[explainer.pk],
+                    current_app=self.admin_site.name,
+                )
+            )
+        draft = self._try(request, explainer, explainer_revision_restore, revision=revision)
+        if draft is None:
+            return HttpResponseRedirect(self._change_url(explainer.pk))
+        self.message_user(
+            request,
+            gettext("The revision of %(time)s is now the working draft; readers see no change.")
+            % {"time": when(revision.created_at)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(draft.pk))
+
+    def unsubscribe_view(self, request, token):
+        """A link from a workflow email: GET asks to confirm, POST stops them."""
+        try:
+            user = notifications.read_unsubscribe_token(token)
+        except signing.BadSignature:
+            return TemplateResponse(
+                request,
+                "admin/explainers/workflow_unsubscribe.html",
+                {"invalid": True, "site_header": self.admin_site.site_header},
+                status=400,
+            )
+        context = {"token": token, "site_header": self.admin_site.site_header}
+        if request.method == "POST":
+            notifications.workflow_emails_stop(user=user)
+            context["done"] = True
+        return TemplateResponse(request, "admin/explainers/workflow_unsubscribe.html", context)
+
+
+REVISIONS_PER_PAGE = 50
+
+
+def _person(user) -> str:
+    if user is None:
+        return "—"
+    full = user.get_full_name()
+    return f"{user.get_username()} ({full})" if full else user.get_username()
 
 
 @admin.register(Topic)
@@ -662,7 +1078,12 @@ class CorrectionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
         class CorrectionForm(base):
             def clean(self):
                 cleaned_data = super().clean()
-                if live_for_non_publisher(request, cleaned_data.get("explainer")):
+                explainer = cleaned_data.get("explainer")
+                if explainer is not None and explainer.is_working_draft:
+                    raise ValidationError(
+                        _("Corrections are added to the live explainer, not to its working draft.")
+                    )
+                if live_for_non_publisher(request, explainer):
                     raise ValidationError(
                         _(
                             "This explainer is published: its corrections log is changed by "

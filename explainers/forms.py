@@ -205,6 +205,27 @@ class ExplainerAdminForm(forms.ModelForm):
             "comment_mode",
         ]
 
+    # Not the explainer's own fields: what the review buttons need (ExplainerAdmin shows them
+    # in a "Review" fieldset only where they apply).
+    change_request_note = forms.CharField(
+        label=_("Note to the author"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("What should change. Sent with “Request changes” and kept in the history."),
+    )
+    significant_change = forms.BooleanField(
+        label=_("Significant change"),
+        required=False,
+        help_text=_(
+            "Tick when readers should be told: “Publish changes” then moves the explainer's "
+            "updated time, its sitemap entry and its place in feeds. A typo fix is not."
+        ),
+    )
+
+    class Media:
+        # Clears the admin's slug pre-fill while the title is Japanese (see the script).
+        js = ["js/admin-slug.js"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         make_slug_optional(
@@ -215,6 +236,13 @@ class ExplainerAdminForm(forms.ModelForm):
 
     def clean(self):
         return clear_prefill_leftover(self, super().clean(), "title")
+
+
+class RevisionCompareForm(forms.Form):
+    """The two revisions a compare page shows (?a=&b=); anything else is a 400, not a 500."""
+
+    a = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    b = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class TopicAdminForm(forms.ModelForm):

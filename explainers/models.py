@@ -372,6 +372,20 @@ class Explainer(EditorTextMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
+    # A working draft: the changes to a live explainer that readers see only once they are
+    # published (explainers.drafts). Readers never see the row itself (never published, its
+    # slug internal); the live explainer stays as it is until "Publish changes".
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="working_draft",
+        verbose_name=_("working draft of"),
+    )
+    # The note of the last "Request changes", shown to the author until they submit again.
+    review_note = models.TextField(_("changes requested"), blank=True, editable=False)
 
     # Derived on write (see refresh_derived), with the search index: the readable text of
     # every indexed part, for search result snippets (explainers.search), and reading time.
@@ -438,6 +452,15 @@ class Explainer(EditorTextMixin, models.Model):
         self.clean_editor_text()
         if self.status == self.Status.PUBLISHED and not self.publish_at:
             raise ValidationError({"publish_at": _("A published explainer needs a publish time.")})
+
+    @property
+    def is_working_draft(self) -> bool:
+        return self.draft_of_id is not None
+
+    @property
+    def is_live(self) -> bool:
+        """Published (or scheduled): its text changes only through a working draft."""
+        return self.status == self.Status.PUBLISHED and self.draft_of_id is None
 
     @property
     def is_published(self) -> bool:
@@ -588,6 +611,10 @@ class KeyPoint(EditorTextMixin, models.Model):
     explainer = models.ForeignKey(Explainer, on_delete=models.CASCADE, related_name="key_points")
     text = models.CharField(_("key point"), max_length=500, help_text=_("One short statement."))
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    # In a working draft: the live explainer's key point this row is a copy of (None: new).
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["position"]
@@ -632,6 +659,10 @@ class DetailSection(EditorTextMixin, models.Model):
     figure_caption = models.CharField(_("caption"), max_length=300, blank=True)
     figure_credit = models.CharField(_("credit"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
+    # In a working draft: the live explainer's section this row is a copy of (None: new).
+    origin = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["position"]
@@ -713,3 +744,91 @@ class Correction(EditorTextMixin, models.Model):
 
     def clean(self):
         self.clean_editor_text()
+
+
+class Revision(models.Model):
+    """A stored version of an explainer as readers would see it, and what happened to it.
+
+    `snapshot` is `explainers.revisions.snapshot()`: the fields, topics, sources in order, key
+    points and sections in order, each part with a stable id, as JSON. Revisions belong to the
+    explainer readers know (a working draft's are filed under its live explainer, marked
+    `of_working_draft`), so one history tells the whole story. Bounded: see
+    `explainers.revisions.record`.
+    """
+
+    class Event(models.TextChoices):
+        EDIT = "edit", _("Edited")
+        SUBMITTED = "submitted", _("Submitted for review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        SCHEDULED = "scheduled", _("Scheduled")
+        ARCHIVED = "archived", _("Archived")
+        CORRECTION = "correction", _("Correction added")
+        RESTORED = "restored", _("Restored")
+
+    explainer = models.ForeignKey(
+        Explainer, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("explainer")
+    )
+    of_working_draft = models.BooleanField(_("working draft"), default=False)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    snapshot = models.JSONField(_("snapshot"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        indexes = [
+            models.Index(fields=["explainer", "-created_at", "-id"], name="revision_history_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    event__in=[
+                        "edit",
+                        "submitted",
+                        "changes_requested",
+                        "published",
+                        "unpublished",
+                        "scheduled",
+                        "archived",
+                        "correction",
+                        "restored",
+                    ]
+                ),
+                name="revision_event_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.explainer_id}: {self.get_event_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class WorkflowEmailOptOut(models.Model):
+    """Someone who asked for no more editorial workflow emails (submitted for review, changes
+    requested, published): the one-click unsubscribe link in those emails writes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("workflow email opt-out")
+        verbose_name_plural = _("workflow email opt-outs")
+
+    def __str__(self):
+        return str(self.user)

@@ -18,7 +18,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import cache as reader_pages
-from .models import CommentMode, Correction, Explainer, SourceArticle, Topic
+from . import revisions
+from .models import CommentMode, Correction, Explainer, Revision, SourceArticle, Topic
+from .notifications import workflow_notify
 
 PUBLISH_PERMISSION = "explainers.publish_explainer"
 # Editors and moderators hold it (explainers.0003); contributors do not, so the comment
@@ -37,6 +39,8 @@ def explainer_history_add(*, actor, explainer: Explainer, event: str, **data) ->
         raise ValueError(f"Unknown explainer history event: {event!r}")
     if actor is None or not actor.pk:
         return
+    # A working draft's history is its live explainer's: one story, one History page.
+    explainer = revisions.story_of(explainer)
     data = {
         key: value.isoformat() if isinstance(value, datetime.datetime) else value
         for key, value in data.items()
@@ -72,8 +76,16 @@ def explainer_publish_problems(explainer: Explainer) -> list[str]:
     return problems
 
 
+def refuse_working_draft(explainer: Explainer, message: str) -> None:
+    """Workflow steps of the live explainer are not a working draft's: it is published
+    through "Publish changes" (explainers.drafts), never on its own."""
+    if explainer.draft_of_id is not None:
+        raise ValidationError(message)
+
+
 def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
-    """Draft → in review: the editor asks a publisher to look at it."""
+    """Draft → in review: the editor asks a publisher to look at it (a working draft of a
+    live explainer too). The note of any earlier "Request changes" has been answered."""
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
         if explainer.status not in {Explainer.Status.DRAFT, Explainer.Status.REVIEW}:
@@ -82,9 +94,12 @@ def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
                 % {"status": explainer.get_status_display()}
             )
         explainer.status = Explainer.Status.REVIEW
+        explainer.review_note = ""
         explainer.full_clean()
-        explainer.save(update_fields=["status", "modified_at"])
+        explainer.save(update_fields=["status", "review_note", "modified_at"])
         explainer_history_add(actor=actor, explainer=explainer, event="submitted")
+        revisions.record(explainer=explainer, event=Revision.Event.SUBMITTED, actor=actor)
+        workflow_notify(event="submitted", explainer=explainer, actor=actor)
     return explainer
 
 
@@ -98,6 +113,9 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
         raise PermissionDenied(_("You may submit explainers for review but not publish them."))
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        refuse_working_draft(
+            explainer, _("This is a working draft of a live explainer: publish its changes.")
+        )
         problems = explainer_publish_problems(explainer)
         if problems:
             raise ValidationError(problems)
@@ -112,15 +130,32 @@ def explainer_publish(*, explainer: Explainer, actor, publish_at=None) -> list[s
         # A future time is only a schedule: first_published_at is never set ahead of time
         # (Explainer.first_published covers the scheduled one once its time comes).
         explainer.first_published_at = first_published
+        explainer.review_note = ""
         explainer.full_clean()
-        explainer.save(update_fields=["status", "publish_at", "first_published_at", "modified_at"])
+        explainer.save(
+            update_fields=[
+                "status",
+                "publish_at",
+                "first_published_at",
+                "review_note",
+                "modified_at",
+            ]
+        )
         reader_pages.explainer_changed(explainer)
         if explainer.publish_at <= now:
             explainer_history_add(actor=actor, explainer=explainer, event="published")
+            revisions.record(explainer=explainer, event=Revision.Event.PUBLISHED, actor=actor)
         else:
             explainer_history_add(
                 actor=actor, explainer=explainer, event="scheduled", at=explainer.publish_at
             )
+            revisions.record(explainer=explainer, event=Revision.Event.SCHEDULED, actor=actor)
+        workflow_notify(
+            event="published",
+            explainer=explainer,
+            actor=actor,
+            author=revisions.last_submitter(explainer) or explainer.byline,
+        )
     warning = key_point_warning(explainer.key_points.count())
     return [warning] if warning else []
 
@@ -135,12 +170,14 @@ def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
         raise PermissionDenied(_("You may not unpublish explainers."))
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        refuse_working_draft(explainer, _("A working draft is not published."))
         explainer.first_published_at = explainer.first_published
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
         explainer.save(update_fields=["status", "first_published_at", "modified_at"])
         reader_pages.explainer_changed(explainer)
         explainer_history_add(actor=actor, explainer=explainer, event="unpublished")
+        revisions.record(explainer=explainer, event=Revision.Event.UNPUBLISHED, actor=actor)
     return explainer
 
 
@@ -192,6 +229,9 @@ def correction_add(
     before the latest significant one (a late-logged fix) never makes the explainer look
     older than it is.
     """
+    refuse_working_draft(
+        explainer, _("Corrections are added to the live explainer, not to its working draft.")
+    )
     with transaction.atomic():
         # Locked so two corrections added at once cannot both read the old time.
         latest = (
@@ -216,6 +256,9 @@ def correction_add(
         reader_pages.explainer_changed(explainer)
         event = "significant_correction" if significant else "silent_correction"
         explainer_history_add(actor=actor, explainer=explainer, event=event, kind=correction.kind)
+        revisions.record(
+            explainer=explainer, event=Revision.Event.CORRECTION, actor=actor, note=correction.note
+        )
     return correction
 
 
@@ -260,6 +303,7 @@ def explainer_archive(*, explainer: Explainer, actor) -> Explainer:
         raise PermissionDenied(_("You may not archive explainers."))
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
+        refuse_working_draft(explainer, _("Discard a working draft instead of archiving it."))
         if explainer.status == Explainer.Status.ARCHIVED:
             raise ValidationError(_("This explainer is already archived."))
         # A scheduled time that had come is when readers first saw it: keep it once the
@@ -270,6 +314,7 @@ def explainer_archive(*, explainer: Explainer, actor) -> Explainer:
         explainer.save(update_fields=["status", "first_published_at", "modified_at"])
         reader_pages.explainer_changed(explainer)
         explainer_history_add(actor=actor, explainer=explainer, event="archived")
+        revisions.record(explainer=explainer, event=Revision.Event.ARCHIVED, actor=actor)
     return explainer
 
 
@@ -280,7 +325,11 @@ def explainer_may_be_deleted(explainer: Explainer) -> bool:
     moderation log). This layer cannot look at comments (they live above it) and need not:
     an explainer that was never published has none.
     """
-    return explainer.status == Explainer.Status.DRAFT and explainer.first_published_at is None
+    return (
+        explainer.status == Explainer.Status.DRAFT
+        and explainer.first_published_at is None
+        and explainer.draft_of_id is None
+    )
 
 
 def _history_time(value: str) -> str:
@@ -313,6 +362,14 @@ HISTORY_SENTENCES = {
     "comments_closed": lambda data: _("Closed comments."),
     "comments_opened": lambda data: _("Opened comments."),
     "comments_held": lambda data: _("Set every new comment to be held for a moderator."),
+    "draft_started": lambda data: _("Started a working draft of changes."),
+    "draft_discarded": lambda data: _("Discarded the working draft."),
+    "changes_published": lambda data: _("Published the working draft's changes."),
+    "changes_requested": lambda data: _("Requested changes."),
+    "restored": lambda data: (
+        _("Restored the revision of %(time)s as the working draft.")
+        % {"time": _history_time(data["from"])}
+    ),
 }
 
 

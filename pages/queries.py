@@ -175,6 +175,7 @@ def _build(row, explainer, db):
             explainer_id=explainer.pk,
             text=row["p_t2"],
             position=row["p_position"],
+            origin_id=None,  # a working draft's bookkeeping (explainers.drafts), not shown
         )
     if kind == SECTION:
         return _instance(
@@ -190,6 +191,7 @@ def _build(row, explainer, db):
             figure_caption=row["p_t7"],
             figure_credit=row["p_t8"],
             position=row["p_position"],
+            origin_id=None,
         )
     return _instance(
         Correction,

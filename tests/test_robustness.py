@@ -37,6 +37,8 @@ from django.urls import path as url_path
 
 from comments.models import Comment, GuestReplySubscription, Notification, ReaderSuspension
 from config import urls as site_urls
+from explainers import notifications as workflow_emails
+from explainers import revisions
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
 from tests.factories import (
@@ -338,8 +340,15 @@ def real_values(template: str, name: str, world: World) -> list[str]:
         return ["pending", "reported", "approved", "rejected", "spam", "removed"]
     if name == "code":
         return ["en", "ja"]
+    if name == "token" and "workflow-emails/" in template:
+        return [workflow_emails.unsubscribe_token(world.users["editor"])]
     if name == "token":
         return [unsubscribe.unsubscribe_token(user=reader, kind=k) for k in unsubscribe.KINDS]
+    if name == "revision_id":
+        revision = explainer.revisions.first() or revisions.record(
+            explainer=explainer, event="edit"
+        )
+        return [str(revision.pk)]
     if name == "key":
         address = EmailAddress.objects.get(user=reader)
         if "password/" in template:

@@ -181,6 +181,9 @@ def test_the_featured_view_lists_the_picks_alone_replies_included(client, explai
     page = client.get(explainer.get_absolute_url() + "?cview=featured").content.decode()
     assert "The first thread starts here." not in page
     assert "2 featured" in page
+    doc = lxml.html.fromstring(page)
+    (context,) = doc.xpath(f'//article[@id="comment-{reply.pk}"]//p[@class="comment-in-reply-to"]')
+    assert context.text_content().strip() == f"In reply to {first.author_name}"
 
 
 def test_the_featured_view_of_a_thread_without_picks_says_so(client, explainer):

@@ -698,13 +698,17 @@ def test_contributor_can_still_edit_a_draft(contributor_client):
     assert explainer.title == "Better draft title"
 
 
-def test_editor_can_edit_a_published_explainer(editor_client):
+def test_saving_a_published_explainers_form_never_changes_its_text(editor_client):
+    # Its text changes in a working draft (tests/explainers/test_working_drafts.py).
     explainer = ExplainerFactory(published=True, title="Live title", key_points=3, sources=1)
-    data = form_data(editor_client.get(change_url(explainer)))
-    data["title"] = "Live title, clearer"
+    response = editor_client.get(change_url(explainer))
+    assert not lxml.html.fromstring(response.content).xpath("//input[@name='title']")
+    data = form_data(response)
+    data.update({"title": "Live title, clearer", "key_points-0-text": "Changed at once"})
     assert editor_client.post(change_url(explainer), data).status_code == 302
     explainer.refresh_from_db()
-    assert explainer.title == "Live title, clearer"
+    assert explainer.title == "Live title"
+    assert "Changed at once" not in explainer.key_points.values_list("text", flat=True)
 
 
 def test_contributor_cannot_add_a_correction_to_a_live_explainer(contributor_client):

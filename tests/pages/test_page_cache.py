@@ -255,17 +255,34 @@ def test_unpublishing_takes_it_off_every_page_at_once(client, explainer):
     assert not shows(client, sitemap_section_of(explainer), explainer.slug)
 
 
-def test_an_admin_edit_of_a_live_explainer_or_its_parts_is_on_the_next_request(
+def edit_in_working_draft(staff, explainer, **changes):
+    """Start the live explainer's working draft in the admin and save `changes` to it."""
+    start = reverse("admin:explainers_explainer_working_draft", args=[explainer.pk])
+    assert staff.post(start).status_code == 302
+    draft = explainer.working_draft
+    data = form_data(staff.get(change_url(draft)))
+    data.update(changes)
+    return draft, data
+
+
+def test_an_admin_edit_of_a_live_explainer_or_its_parts_is_on_the_next_request_once_published(
     client, explainer, editor
 ):
     cache_all(client, explainer)
     staff = type(client)()
     staff.force_login(editor)
-    data = form_data(staff.get(change_url(explainer)))
-    data["title"] = "Why rice prices rose so fast"
-    data["key_points-0-text"] = "A key point rewritten by the editor."
-    response = staff.post(change_url(explainer), data)
+    draft, data = edit_in_working_draft(
+        staff,
+        explainer,
+        **{"title": "Why rice prices rose so fast"},
+        **{"key_points-0-text": "A key point rewritten by the editor."},
+    )
+    response = staff.post(change_url(draft), data)
     assert response.status_code == 302, response.context["errors"]
+    # Saved in the working draft: readers see the live explainer as it was.
+    assert not shows(client, explainer.get_absolute_url(), "rose so fast")
+    response = staff.post(change_url(draft), {**data, "_publish_changes": "Publish changes"})
+    assert response.status_code == 302
     page = client.get(explainer.get_absolute_url()).content.decode()
     assert "Why rice prices rose so fast" in page
     assert "A key point rewritten by the editor." in page
@@ -283,9 +300,9 @@ def test_an_admin_edit_that_moves_it_to_another_topic_changes_both_topic_pages(
     client.get(new_topic.get_absolute_url())
     staff = type(client)()
     staff.force_login(editor)
-    data = form_data(staff.get(change_url(explainer)))
-    data["topics"] = [str(new_topic.pk)]
-    assert staff.post(change_url(explainer), data).status_code == 302
+    draft, data = edit_in_working_draft(staff, explainer, topics=[str(new_topic.pk)])
+    data["_publish_changes"] = "Publish changes"
+    assert staff.post(change_url(draft), data).status_code == 302
     assert not shows(client, old_topic.get_absolute_url(), explainer.title)
     assert shows(client, new_topic.get_absolute_url(), explainer.title)
 
