@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check pytest messages static demo bench clean
+.PHONY: lighthouse run test install lint check pytest messages static demo bench clean
 
 # Development installs both locks' pins (requirements-dev.lock holds the runtime ones too);
 # production installs requirements.lock alone. Both are hashed, so pip checks every file.
@@ -56,6 +56,12 @@ test: lint check pytest
 bench: export DJANGO_DEBUG ?= 1
 bench: install messages
 	$(BIN)/python bench/run.py
+
+# Lighthouse's scores for every kind of reader page (needs Node.js with npm, and Chromium).
+lighthouse: export DJANGO_DEBUG ?= 1
+lighthouse: install messages
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,189 @@
+"""`make lighthouse`: Lighthouse's four scores for every kind of reader page, phone and desktop.
+
+    .venv/bin/python bench/lighthouse.py             # after `npm ci` in bench/lighthouse/
+    .venv/bin/python bench/lighthouse.py --strict    # exit 1 unless every score is 100
+
+Builds a throwaway site as production runs it (DEBUG off, `config.settings_bench`, hashed and
+compressed static files, gunicorn), in a temporary directory: a fresh SQLite database with the
+demo content (`manage.py load_demo`: the Japanese seed-shaped explainer and the others), its
+media served by the bench URLconf (BENCH_SERVE_MEDIA=1) as nginx serves them in production.
+Then Lighthouse (pinned in bench/lighthouse/package-lock.json) runs Debian's Chromium
+(CHROME_PATH, default /usr/bin/chromium) headless against each page: home, an explainer in
+Japanese and one in English, a topic, a source, search in Japanese and in English, each in
+both interface languages where it has one, with the mobile and the desktop presets. Prints a
+table of the performance, accessibility, best-practices and SEO scores, lists every audit
+that failed, and writes everything to bench/results/lighthouse-<timestamp>.json.
+
+Lighthouse's performance score is a simulation from one load on this machine: a busy machine
+can cost a point. Compare its audits, not one run's number.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import free_port  # noqa: E402 - bench/run.py, beside this file
+
+
+def manage(env, *command, capture=False):
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=capture,
+        text=True,
+    )
+    return result.stdout
+
+
+def pages(env, base):
+    """The addresses to measure, as the site links them (found on its own pages)."""
+    code = (
+        "import json\n"
+        "from django.urls import reverse\n"
+        "from django.utils import translation\n"
+        "from explainers.models import Explainer, SourceArticle, Topic\n"
+        "live = Explainer.objects.published()\n"
+        "ja, en = live.filter(language='ja').first(), live.filter(language='en').first()\n"
+        "topic = Topic.objects.filter(explainers__in=live).first()\n"
+        "source = SourceArticle.objects.filter(explainers__in=live).first()\n"
+        "out = {}\n"
+        "for lang in ('ja', 'en'):\n"
+        "    with translation.override(lang):\n"
+        "        out[f'home ({lang})'] = reverse('explainers:home')\n"
+        "        out[f'topic ({lang})'] = topic.get_absolute_url()\n"
+        "        out[f'search ({lang})'] = reverse('explainers:search') + "
+        "('?q=%E9%A2%A8%E5%8A%9B' if lang == 'ja' else '?q=wind')\n"
+        "out['explainer, Japanese'] = ja.canonical_path()\n"
+        "out['explainer, English'] = en.canonical_path()\n"
+        "out['source'] = source.canonical_path()\n"
+        "print(json.dumps(out))\n"
+    )
+    found = json.loads(manage(env, "shell", "-c", code, capture=True))
+    return {name: base + path for name, path in found.items()}
+
+
+def run_lighthouse(url, preset, chrome):
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        command = [
+            str(LIGHTHOUSE),
+            url,
+            "--quiet",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+            "--output=json",
+            f"--output-path={out.name}",
+        ]
+        if preset == "desktop":
+            command.append("--preset=desktop")
+        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chrome}, timeout=300)
+        report = json.loads(Path(out.name).read_text())
+    scores = {name: report["categories"][name]["score"] for name in CATEGORIES}
+    failed = sorted(
+        audit["id"]
+        for audit in report["audits"].values()
+        if audit.get("score") is not None
+        and audit["score"] < 1
+        and audit.get("scoreDisplayMode") in {"binary", "numeric", "metricSavings"}
+        and audit["id"] in _scored_audits(report)
+    )
+    return scores, failed
+
+
+def _scored_audits(report):
+    """The audits that count towards a category's score (weight above 0)."""
+    return {
+        ref["id"]
+        for category in report["categories"].values()
+        for ref in category["auditRefs"]
+        if ref.get("weight", 0) > 0
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--strict", action="store_true", help="exit 1 unless all are 100")
+    parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        sys.exit("Lighthouse is not installed: cd bench/lighthouse && npm ci (or: make lighthouse)")
+    if not Path(args.chrome).exists():
+        sys.exit(f"No Chromium at {args.chrome}: apt-get install -y chromium (or set CHROME_PATH)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="kaisetsu-lighthouse-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_bench",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "lighthouse-only-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(tmp / "media"),
+        "BENCH_STATIC_ROOT": str(tmp / "static"),
+        "BENCH_SERVE_MEDIA": "1",
+        "BENCH_FLOOR_FILE": os.devnull,
+        "SITE_URL": base,
+        "REDIS_URL": "",
+    }
+    server = None
+    try:
+        print("== migrate, load_demo, collectstatic")
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_demo", capture=True)
+        manage(env, "collectstatic", "--noinput", "-v0")
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=(tmp / "gunicorn.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/robots.txt", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        results = {}
+        print(f"{'page':<32} perf  a11y  best   seo  (failed audits)")
+        for name, url in pages(env, base).items():
+            for preset in ("mobile", "desktop"):
+                scores, failed = run_lighthouse(url, preset, args.chrome)
+                results[f"{name}, {preset}"] = {"url": url, "scores": scores, "failed": failed}
+                shown = "  ".join(f"{score * 100:>4.0f}" for score in scores.values())
+                print(f"{name + ', ' + preset:<32} {shown}  {' '.join(failed)}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / f"lighthouse-{stamp}.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    below = [name for name, r in results.items() if min(r["scores"].values()) < 1]
+    print(f"\n{len(results) - len(below)} of {len(results)} pages score 100 in all four; {out}")
+    if below:
+        print("below 100: " + "; ".join(below))
+    if args.strict and below:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
