@@ -66,9 +66,10 @@ def bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def field_tokens(value: str) -> list[str]:
-    """The tokens of one field's text, in order: words and bigrams, then each Japanese
-    character alone (for one-character queries)."""
+def field_token_parts(value: str) -> tuple[list[str], list[str]]:
+    """The tokens of one field's text in two parts: the sequence (words and bigrams, in
+    order, where phrases are matched; a one-character Japanese run is its character), and
+    each Japanese character alone after it (for one-character queries)."""
     folded = fold(value)
     tokens: list[str] = []
     characters: list[str] = []
@@ -78,6 +79,13 @@ def field_tokens(value: str) -> list[str]:
             characters.extend(piece)
         else:
             tokens.append(piece)
+    return tokens, characters
+
+
+def field_tokens(value: str) -> list[str]:
+    """The tokens of one field's text, in order: words and bigrams, then each Japanese
+    character alone (for one-character queries)."""
+    tokens, characters = field_token_parts(value)
     return tokens + characters
 
 

@@ -35,7 +35,7 @@ from django.db import NotSupportedError, connections
 from django.db.models import BooleanField, FloatField
 from django.db.models.expressions import RawSQL
 
-from core.search_tokens import Query, field_tokens, is_japanese_character
+from core.search_tokens import Query, field_token_parts, field_tokens, is_japanese_character
 
 FTS_TABLE = "explainers_search_fts"
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2}
@@ -71,6 +71,19 @@ class Document:
             for weight, values in self.weighted_text().items()
         }
 
+    def positioned_tokens(self) -> dict[str, list[tuple[str, bool]]]:
+        """`tokens()` with whether each is in the sequence phrases are matched on (True) or
+        one of the lone Japanese characters after it (False): PostgreSQL stores positions
+        for the first kind only (`tsvector_literal`)."""
+        out = {}
+        for weight, values in self.weighted_text().items():
+            out[weight] = []
+            for value in values:
+                sequence, characters = field_token_parts(value)
+                out[weight] += [(token, True) for token in sequence]
+                out[weight] += [(character, False) for character in characters]
+        return out
+
     def plain_text(self) -> str:
         """The readable text snippets are cut from (the title is shown on its own)."""
         parts = [self.introduction, *self.key_points, *self.sections, self.summary]
@@ -85,22 +98,28 @@ def _pg_quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(tokens: dict[str, list[str]]) -> str:
-    """The tsvector of weighted token lists: positions run on through a field and jump by
-    one between fields, so a phrase never spans the title and the text after it.
+def tsvector_literal(tokens: dict[str, list]) -> str:
+    """The tsvector of weighted token lists: positions run on through a weight's fields and
+    jump by one between weights, so a phrase never spans the title and the text after it.
 
-    Single Japanese characters (there for one-character queries) are stored without
-    positions: they are matched, never ranked or part of a phrase, and leaving out their
-    positions keeps a Japanese explainer's vector about 40% smaller, which is what ranking
-    reads for every match.
+    The lone Japanese characters after each field's sequence (there for one-character
+    queries) are stored without positions: they are matched, never ranked or part of a
+    phrase, and leaving out their positions keeps a Japanese explainer's vector about 40%
+    smaller, which is what ranking reads for every match. A token is a string, or a pair
+    (token, in the sequence) from `Document.positioned_tokens()`: a one-character run inside
+    the sequence (the を in 「中干し」を1週間) keeps its position, or a phrase across it would
+    never match. A bare string that is one Japanese character counts as a lone one.
     """
     positions: dict[str, list[str]] = {}
     position = 0
     for weight in ("A", "B", "C"):
-        for token in tokens.get(weight, ()):
+        for item in tokens.get(weight, ()):
+            token, positioned = item if isinstance(item, tuple) else (item, None)
+            if positioned is None:
+                positioned = not is_japanese_character(token)
             position = min(position + 1, PG_MAX_POSITION)
             entries = positions.setdefault(token, [])
-            if len(entries) < PG_MAX_POSITIONS_PER_LEXEME and not is_japanese_character(token):
+            if len(entries) < PG_MAX_POSITIONS_PER_LEXEME and positioned:
                 entries.append(f"{position}{weight}")
         position += 1
     return " ".join(
@@ -167,7 +186,7 @@ def index_documents(connection, table: str, rows) -> None:
         if vendor == "postgresql":
             cursor.executemany(
                 f"UPDATE {quoted} SET search_vector = %s::tsvector WHERE id = %s",  # noqa: S608
-                [(tsvector_literal(doc.tokens()), pk) for pk, doc in rows],
+                [(tsvector_literal(doc.positioned_tokens()), pk) for pk, doc in rows],
             )
             return
         cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])  # noqa: S608

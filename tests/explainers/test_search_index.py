@@ -54,6 +54,15 @@ def citing(publisher, **kwargs):
 # What matches -------------------------------------------------------------------------------
 
 
+def test_a_phrase_across_a_one_character_japanese_run_is_found():
+    # The を between 」 and 1 is a run of one character: PostgreSQL once stored it without a
+    # position, and no phrase across it matched there (SQLite did).
+    explainer = published(introduction="水を抜く「中干し」を1週間ほど長くすると、メタンが減る。")
+    explainer.refresh_derived()
+    assert explainer in Explainer.objects.search('"「中干し」を1週間ほど長く"')
+    assert explainer not in Explainer.objects.search('"「中干し」が1週間"')
+
+
 def test_ai_never_matches_inside_paid_or_trains(client):
     ai = published(title="How AI is regulated")
     published(title="Paid leave explained", introduction="The scheme trains staff and is paid.")

@@ -107,3 +107,11 @@ def test_snippet_of_a_long_text_starts_near_the_first_match():
 def test_single_japanese_characters_are_stored_without_positions_on_postgresql():
     # Matched by a one-character query, never ranked or part of a phrase: a smaller vector.
     assert tsvector_literal({"A": ["株価", "株", "価"]}) == "'株価':1A '株' '価'"
+
+
+def test_a_one_character_run_inside_the_text_keeps_its_position_on_postgresql():
+    # 「中干し」を1週間: the を between the bracket and the digit is a run of its own, in the
+    # sequence phrases are matched on; the lone characters after the sequence have none.
+    literal = tsvector_literal(Document(title="「中干し」を1週間").positioned_tokens())
+    assert "'を':3A" in literal.split()
+    assert "'中'" in literal.split() and "'干'" in literal.split()
