@@ -303,6 +303,8 @@ def real_values(template: str, name: str, world: World) -> list[str]:
         return [str(explainer.pk)]
     if name == "content_type_id":
         return [str(ContentType.objects.get_for_model(Explainer).pk)]
+    if name == "object_id" and "/revisions/" in template:
+        return [str(explainer.pk)]  # the explainer whose revision `revision_id` names
     if name in {"object_id", "id"}:
         model = admin_model(template) if name == "object_id" else type(reader)
         pks = [str(pk) for pk in model.objects.values_list("pk", flat=True)[:2]]
