@@ -75,7 +75,8 @@ def pages(env, base):
         "out['source'] = source.canonical_path()\n"
         "print(json.dumps(out))\n"
     )
-    found = json.loads(manage(env, "shell", "-c", code, capture=True))
+    # The last line: Django's shell first says how many objects it imported.
+    found = json.loads(manage(env, "shell", "-c", code, capture=True).strip().splitlines()[-1])
     return {name: base + path for name, path in found.items()}
 
 
