@@ -6,7 +6,7 @@
 Builds a throwaway site as production runs it (DEBUG off, `config.settings_bench`, hashed and
 compressed static files, gunicorn), in a temporary directory: a fresh SQLite database with the
 demo content (`manage.py load_demo`: the Japanese seed-shaped explainer and the others), its
-media served by the bench URLconf (BENCH_SERVE_MEDIA=1) as nginx serves them in production.
+media served by Django (KAISETSU_SERVE_MEDIA=1) as nginx serves them in production.
 Then Lighthouse (pinned in bench/lighthouse/package-lock.json) runs Debian's Chromium
 (CHROME_PATH, default /usr/bin/chromium) headless against each page: home, an explainer in
 Japanese and one in English, a topic, a source, search in Japanese and in English, each in
@@ -137,7 +137,7 @@ def main():
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "MEDIA_ROOT": str(tmp / "media"),
         "BENCH_STATIC_ROOT": str(tmp / "static"),
-        "BENCH_SERVE_MEDIA": "1",
+        "KAISETSU_SERVE_MEDIA": "1",
         "BENCH_FLOOR_FILE": os.devnull,
         "SITE_URL": base,
         "REDIS_URL": "",

@@ -30,7 +30,60 @@ def issue_token(explainer) -> str:
     return _signer().sign(str(explainer.pk))
 
 
-class CommentForm(forms.Form):
+class BotTrapsForm(forms.Form):
+    """The two bot traps, for every form a guest can send (comments here, correction requests
+    in `desk`): a honeypot and a signed timestamp of when the form was handed out for this
+    explainer. `issued_at` is that time once the form is valid, for the caller's spam check.
+    Subclasses take `explainer=` and call `super().__init__`."""
+
+    # The honeypot: a field that looks worth filling to a bot. Hidden with CSS, not a style
+    # attribute (the CSP forbids those), and out of the tab order and the accessibility tree.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    issued = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, explainer, **kwargs):
+        self.explainer = explainer
+        super().__init__(*args, **kwargs)
+        self.issued_at = None
+        self.initial["issued"] = issue_token(explainer)
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound:
+            # A form shown again (with errors) gets a fresh token, so a reader whose form
+            # expired can simply send it again; the checked token is already in cleaned_data.
+            data = self.data.copy()
+            data[self.add_prefix("issued")] = issue_token(self.explainer)
+            self.data = data
+
+    def clean_issued(self):
+        token = self.cleaned_data.get("issued", "")
+        try:
+            value = _signer().unsign(token, max_age=settings.COMMENTS_FORM_LIFETIME_SECONDS)
+        except signing.SignatureExpired as error:
+            raise forms.ValidationError(
+                _("This form was open too long and has expired. Please send it again."),
+                code="expired",
+            ) from error
+        except signing.BadSignature as error:
+            raise forms.ValidationError(
+                _("This form could not be checked. Please send it again."), code="tampered"
+            ) from error
+        if value != str(self.explainer.pk):
+            raise forms.ValidationError(
+                _("This form belongs to another explainer. Please send it again."),
+                code="tampered",
+            )
+        timestamp = signing.b62_decode(token.rsplit(":", 2)[1])
+        self.issued_at = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
+        return token
+
+
+class CommentForm(BotTrapsForm):
     name = forms.CharField(
         label=_("Name"),
         max_length=80,
@@ -56,19 +109,11 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Plain text. Links are shown as addresses and held for a moderator."),
     )
-    # The honeypot: a field that looks worth filling to a bot. Hidden with CSS, not a style
-    # attribute (the CSP forbids those), and out of the tab order and the accessibility tree.
-    website = forms.CharField(
-        label=_("Leave this empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-    issued = forms.CharField(widget=forms.HiddenInput)
+    field_order = ["name", "email", "notify_replies", "body", "website", "issued"]
 
     def __init__(self, *args, explainer, user=None, **kwargs):
-        self.explainer = explainer
         self.user = user if user is not None and user.is_authenticated else None
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, explainer=explainer, **kwargs)
         if self.is_bound:
             # NUL and control characters are dropped, not refused (Django's CharField would
             # refuse NUL with a message a reader cannot act on: they cannot see it).
@@ -88,17 +133,6 @@ class CommentForm(forms.Form):
         else:
             self.fields["name"].required = True
             self.fields["email"].required = True
-        self.issued_at = None
-        self.initial["issued"] = issue_token(explainer)
-
-    def full_clean(self):
-        super().full_clean()
-        if self.is_bound:
-            # A form shown again (with errors) gets a fresh token, so a reader whose form
-            # expired can simply send it again; the checked token is already in cleaned_data.
-            data = self.data.copy()
-            data[self.add_prefix("issued")] = issue_token(self.explainer)
-            self.data = data
 
     def clean_name(self):
         name = text.clean_name(self.cleaned_data.get("name", ""))
@@ -112,28 +146,6 @@ class CommentForm(forms.Form):
         if problems:
             raise forms.ValidationError(problems)
         return body
-
-    def clean_issued(self):
-        token = self.cleaned_data.get("issued", "")
-        try:
-            value = _signer().unsign(token, max_age=settings.COMMENTS_FORM_LIFETIME_SECONDS)
-        except signing.SignatureExpired as error:
-            raise forms.ValidationError(
-                _("This form was open too long and has expired. Please send it again."),
-                code="expired",
-            ) from error
-        except signing.BadSignature as error:
-            raise forms.ValidationError(
-                _("This form could not be checked. Please send it again."), code="tampered"
-            ) from error
-        if value != str(self.explainer.pk):
-            raise forms.ValidationError(
-                _("This form belongs to another explainer. Please send it again."),
-                code="tampered",
-            )
-        timestamp = signing.b62_decode(token.rsplit(":", 2)[1])
-        self.issued_at = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
-        return token
 
 
 class ReportForm(forms.Form):

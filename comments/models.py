@@ -60,12 +60,17 @@ class CommentQuerySet(models.QuerySet):
     def pending_summary(self, *, top: int):
         """The queue at a glance, for the moderators' page and their digest alike: how many
         wait, since when (`oldest`), and the `top` explainers with most waiting (rows of
-        explainer, explainer__title, n). Two queries, whatever the queue's length."""
+        explainer, explainer__title, n, and the oldest wait among them, oldest). Two
+        queries, whatever the queue's length."""
         pending = self.filter(status=Comment.Status.PENDING)
-        summary = pending.aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
+        summary = pending.aggregate(
+            count=models.Count("pk"),
+            oldest=models.Min("created_at"),
+            explainers=models.Count("explainer", distinct=True),
+        )
         summary["by_explainer"] = list(
             pending.values("explainer", "explainer__title", "explainer__comment_featured_count")
-            .annotate(n=models.Count("pk"))
+            .annotate(n=models.Count("pk"), oldest=models.Min("created_at"))
             .order_by("-n", "explainer__title")[:top]
         )
         return summary

@@ -4,9 +4,6 @@ The floor view answers /bench/floor/ with fixed bytes, the same as a real explai
 (bench/run.py saves one and names the file in BENCH_FLOOR_FILE), through the whole middleware
 stack but without a query or a template: what any page costs before the view does its work.
 No other settings module routes here, so the view never exists on the real site.
-
-With BENCH_SERVE_MEDIA=1 (bench/lighthouse.py, which runs no nginx) uploaded media are served
-here too, as nginx serves them in production (deploy/nginx/).
 """
 
 import os
@@ -34,11 +31,3 @@ def floor(request):
 
 
 urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *urlpatterns]
-if os.environ.get("BENCH_SERVE_MEDIA") == "1":
-    from django.conf import settings
-    from django.urls import re_path
-    from django.views.static import serve
-
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]

@@ -85,7 +85,9 @@ INSTALLED_APPS = [
     "readers",
     "explainers",
     "comments",
+    "desk",
     "pages",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +214,10 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+# Uploaded media are nginx's to serve in production (deploy/nginx/). Django serves them itself
+# with DEBUG on (`make run`), and where KAISETSU_SERVE_MEDIA=1 says so: the test suite's live
+# server and `make lighthouse`, which run without nginx.
+SERVE_MEDIA = DEBUG or env_bool("KAISETSU_SERVE_MEDIA")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,11 +1,14 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from django.views.static import serve
 
 from comments.views import my_comments
 from core.page_cache import shared_page
@@ -51,6 +54,8 @@ urlpatterns = [
 # redirects to the reader's language (LocaleMiddleware: the cookie, else Accept-Language).
 urlpatterns += i18n_patterns(
     path("comments/", include("comments.urls")),
+    # "Suggest a correction": a form of its own, never cached (desk/views.py).
+    path("corrections/", include("desk.urls")),
     path("", include("pages.urls")),
     prefix_default_language=True,
 )
@@ -61,5 +66,14 @@ handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # static() adds nothing unless DEBUG is on: the view itself, as it would, for the others.
+    def media(request, path):
+        # MEDIA_ROOT as it is now, not at import (tests give each run its own). A name the
+        # file system refuses (too long, a NUL) names no file: 404, as nginx answers.
+        try:
+            return serve(request, path, document_root=settings.MEDIA_ROOT)
+        except (OSError, ValueError) as error:
+            raise Http404(path) from error
+
+    urlpatterns += [re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media)]

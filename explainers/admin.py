@@ -31,7 +31,7 @@ from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import notifications, revisions
+from . import notifications, revisions, worklists
 from .cache import explainer_changed, explainer_listing_tags
 from .drafts import (
     explainer_draft_discard,
@@ -41,6 +41,7 @@ from .drafts import (
     explainer_revision_restore,
 )
 from .forms import (
+    CHECKED_IMAGES,
     CitedSourceInlineForm,
     ExplainerAdminForm,
     PositionedInlineForm,
@@ -205,6 +206,7 @@ class KeyPointInline(PositionedInlineMixin, SortableTabularInline):
 class DetailSectionInline(PositionedInlineMixin, SortableStackedInline):
     model = DetailSection
     add_extra = 3
+    formfield_overrides = CHECKED_IMAGES
     fieldsets = [
         (None, {"fields": ["heading", "body", "position"], "description": MARKDOWN_HELP}),
         (
@@ -385,6 +387,40 @@ def _draft_value(name):
     return Subquery(Explainer.objects.filter(draft_of=OuterRef("pk")).values(name)[:1])
 
 
+class WorkListFilter(admin.SimpleListFilter):
+    """The editors' work lists (`explainers.worklists`): the newsroom dashboard's panels link
+    here, so each panel and its list hold the same explainers."""
+
+    title = _("work list")
+    parameter_name = "worklist"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", _("My drafts")),
+            ("review", _("Awaiting review")),
+            ("submitted", _("Submitted by me, awaiting review")),
+            ("scheduled", _("Scheduled")),
+            ("changes", _("Live, with unpublished changes")),
+            ("recent", _("Published in the last 7 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "mine":
+                return worklists.my_drafts(queryset, request.user)
+            case "review":
+                return worklists.awaiting_review(queryset)
+            case "submitted":
+                return worklists.submitted_by(queryset, request.user)
+            case "scheduled":
+                return worklists.scheduled(queryset)
+            case "changes":
+                return worklists.with_unpublished_changes(queryset)
+            case "recent":
+                return worklists.recently_published(queryset)
+        return queryset
+
+
 @admin.register(Explainer)
 class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin):
     form = ExplainerAdminForm
@@ -398,14 +434,26 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         "language",
         "byline",
     ]
-    list_filter = ["status", "topics", "language"]
+    list_filter = [WorkListFilter, "status", "topics", "language"]
     list_select_related = ["byline"]
     search_fields = ["title", "slug", "introduction", "summary"]
     ordering = ["-modified_at", "-pk"]
     autocomplete_fields = ["topics"]
     prepopulated_fields = {"slug": ["title"]}
     # The text of a live explainer: changed in its working draft, never on the live row.
-    live_content_fields = ["title", "slug", "language", "introduction", "summary", "topics"]
+    live_content_fields = [
+        "title",
+        "slug",
+        "language",
+        "introduction",
+        "summary",
+        "topics",
+        "lead_image",
+        "lead_image_alt",
+        "lead_image_caption",
+        "lead_image_credit",
+    ]
+    formfield_overrides = CHECKED_IMAGES
     readonly_fields = [
         "status",
         "byline",
@@ -417,6 +465,17 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "language", "introduction", "summary", "topics"]}),
+        (
+            _("Lead image"),
+            {
+                "fields": [
+                    "lead_image",
+                    "lead_image_alt",
+                    "lead_image_caption",
+                    "lead_image_credit",
+                ]
+            },
+        ),
         (
             _("Publication"),
             {
@@ -467,6 +526,10 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and obj.is_working_draft and self.has_change_permission(request, obj):
+            # The draft as this form saw it (hidden): a form someone's save overtook is refused.
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], "seen_version"]})
         if obj is None or not self.has_publish_permission(request):
             return fieldsets
         review = []
@@ -524,6 +587,14 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    # A working draft's edits are its live explainer's history (as its workflow events are),
+    # not entries under the draft's id that its publication or discarding would orphan.
+    def log_addition(self, request, obj, message):
+        return super().log_addition(request, revisions.story_of(obj), message)
+
+    def log_change(self, request, obj, message):
+        return super().log_change(request, revisions.story_of(obj), message)
 
     def history_view(self, request, object_id, extra_context=None):
         """The History page, each entry put into the reader's language and time zone."""
@@ -618,8 +689,9 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The one refresh of derived data (search document, reading time), with every part
-        # saved; then the reader pages that show it (page cache versions, after the commit).
+        # The one refresh of derived data (search document, reading time, image renditions),
+        # with every part saved; then the reader pages that show it (page cache versions,
+        # after the commit).
         # A working draft is on no reader page: nothing to invalidate.
         explainer = form.instance
         explainer.refresh_derived()
@@ -991,7 +1063,16 @@ class TopicAdmin(admin.ModelAdmin):
     ordering = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(explainer_count=Count("explainers"))
+        # Working drafts are copies, not explainers of their own.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                explainer_count=Count(
+                    "explainers", filter=models.Q(explainers__draft_of__isnull=True)
+                )
+            )
+        )
 
     def save_model(self, request, obj, form, change):
         # The service saves it and refreshes the search index of every explainer under it.
@@ -1015,7 +1096,17 @@ class SourceArticleAdmin(admin.ModelAdmin):
     readonly_fields = ["cited_by"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(explainer_count=Count("explainer_links"))
+        # Working drafts cite their sources too, but are copies, not explainers of their own.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                explainer_count=Count(
+                    "explainer_links",
+                    filter=models.Q(explainer_links__explainer__draft_of__isnull=True),
+                )
+            )
+        )
 
     def save_model(self, request, obj, form, change):
         # The service saves it and refreshes the search document of every explainer citing it.
@@ -1027,7 +1118,9 @@ class SourceArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("cited by"))
     def cited_by(self, obj):
-        explainers = obj.explainers.order_by("title") if obj.pk else []
+        explainers = (
+            obj.explainers.filter(draft_of__isnull=True).order_by("title") if obj.pk else []
+        )
         if not explainers:
             return "-"
         return format_html(
@@ -1054,7 +1147,7 @@ class SourceArticleAdmin(admin.ModelAdmin):
 @admin.register(Correction)
 class CorrectionAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "significant", "created_at"]
-    list_filter = ["kind", "significant"]
+    list_filter = ["kind", "significant", "created_at"]
     list_select_related = ["explainer"]
     search_fields = ["note", "explainer__title"]
     autocomplete_fields = ["explainer"]

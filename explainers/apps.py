@@ -12,7 +12,7 @@ class ExplainersConfig(AppConfig):
         from readers import privacy as reader_privacy
         from readers import services as reader_services
 
-        from . import cache, privacy, search, signals
+        from . import cache, images, privacy, search, signals
 
         # After the sites app made its default record (it migrates first in INSTALLED_APPS).
         post_migrate.connect(signals.site_follows_site_url, sender=self)
@@ -23,3 +23,7 @@ class ExplainersConfig(AppConfig):
         reader_privacy.register("explainers", keeper=privacy.byline_keeper)
         # Bylines show the editor's public name.
         reader_services.on_public_name_change(cache.byline_renamed)
+        # Author profiles: the author page, the bylines linking to it, feeds and sitemaps.
+        reader_services.on_author_change(cache.author_changed)
+        # Author portraits get renditions like every other stored image.
+        reader_services.on_image_renditions(images.renditions_for)

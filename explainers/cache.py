@@ -11,6 +11,8 @@ A page depends on tags; a change bumps the tags of exactly the pages that show w
 | `topic-counts:<slug>` | the topic's page only (comment counts on its cards)               |
 | `source:<pk>`         | the source's page, and every explainer page citing it             |
 | `source-counts:<pk>`  | the source's page only                                            |
+| `author:<slug>`       | the author's page (their profile, their published explainers and  |
+|                       | the cards' comment counts)                                        |
 | `feeds`, `sitemap`    | every feed; every sitemap section and the index                  |
 | `listing`             | counts of published explainers (home's pager), not a page         |
 
@@ -61,6 +63,10 @@ def source_counts_tag(pk: int) -> str:
     return f"source-counts:{pk}"
 
 
+def author_tag(slug: str) -> str:
+    return f"author:{slug}"
+
+
 def _topic_slugs(explainer_id) -> list[str]:
     return list(Topic.objects.filter(explainers=explainer_id).values_list("slug", flat=True))
 
@@ -77,10 +83,15 @@ def explainer_listing_tags(explainer_id) -> set[str]:
     """The tags of the topic and source pages an explainer is listed on, as it is now.
 
     Read before a change to its topics or sources (the admin does) so that the pages it
-    leaves are bumped as well as those it joins."""
-    return {topic_tag(slug) for slug in _topic_slugs(explainer_id)} | {
-        source_tag(pk) for pk in _source_pks(explainer_id)
-    }
+    leaves are bumped as well as those it joins (its author's page too: the byline may move)."""
+    authors = Explainer.objects.filter(
+        pk=explainer_id, byline__author_profile__isnull=False
+    ).values_list("byline__author_profile__slug", flat=True)
+    return (
+        {topic_tag(slug) for slug in _topic_slugs(explainer_id)}
+        | {source_tag(pk) for pk in _source_pks(explainer_id)}
+        | {author_tag(slug) for slug in authors}
+    )
 
 
 def explainer_changed(explainer: Explainer, *, before=(), old_slug: str = "") -> None:
@@ -103,10 +114,17 @@ def explainer_page_changed(explainer: Explainer) -> None:
 def comments_changed(explainer_id) -> None:
     """What readers see of an explainer's comments changed: its page and the comment counts
     on the lists it is on. Sibling explainers' pages are not touched."""
-    slug = Explainer.objects.filter(pk=explainer_id).values_list("slug", flat=True).first()
-    if slug is None:
+    row = (
+        Explainer.objects.filter(pk=explainer_id)
+        .values_list("slug", "byline__author_profile__slug")
+        .first()
+    )
+    if row is None:
         return
+    slug, author_slug = row
     tags = {explainer_tag(slug), HOME}
+    if author_slug:
+        tags.add(author_tag(author_slug))  # the comment counts on the author's page
     tags |= {topic_counts_tag(s) for s in _topic_slugs(explainer_id)}
     tags |= {source_counts_tag(pk) for pk in _source_pks(explainer_id)}
     page_cache.invalidate(tags)
@@ -124,6 +142,15 @@ def byline_renamed(user) -> None:
     slugs = Explainer.objects.filter(byline=user).values_list("slug", flat=True)
     if slugs:
         page_cache.invalidate({explainer_tag(slug) for slug in slugs} | {FEEDS})
+
+
+def author_changed(user, author_slugs) -> None:
+    """An author profile was saved or removed (readers.services; `author_slugs`: its
+    addresses before and after): the author's page, their explainers' pages (the byline's
+    name and link, JSON-LD), the feeds and sitemaps."""
+    slugs = Explainer.objects.filter(byline=user).values_list("slug", flat=True)
+    tags = {author_tag(slug) for slug in author_slugs if slug} | {FEEDS, SITEMAP}
+    page_cache.invalidate(tags | {explainer_tag(slug) for slug in slugs})
 
 
 def topic_changed(topic: Topic, *, old_slug: str = "") -> None:

@@ -17,6 +17,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,18 @@ CHANGE_PERMISSION = "explainers.change_explainer"
 # The fields a working draft carries and "Publish changes" copies. Not the slug (the live
 # explainer's address stays), the workflow state, the byline or the comment settings, which
 # belong to the live explainer and change there, through their own services.
-CONTENT_FIELDS = ["title", "language", "introduction", "summary"]
+# Images are copied by name with their renditions (the files are shared, never duplicated).
+CONTENT_FIELDS = [
+    "title",
+    "language",
+    "introduction",
+    "summary",
+    "lead_image",
+    "lead_image_alt",
+    "lead_image_caption",
+    "lead_image_credit",
+    "lead_image_renditions",
+]
 SECTION_CONTENT = [
     "heading",
     "body",
@@ -54,7 +66,15 @@ SECTION_CONTENT = [
     "figure_alt",
     "figure_caption",
     "figure_credit",
+    "figure_renditions",
 ]
+
+
+def _content(obj, name: str):
+    """A field's value to copy onto another row: an image by its stored name (a FieldFile
+    assigned to another instance would be re-bound to it)."""
+    value = getattr(obj, name)
+    return value.name if isinstance(value, FieldFile) else value
 
 
 def _may_edit(actor) -> None:
@@ -93,7 +113,7 @@ def _copy_parts(source: Explainer, target: Explainer, *, remember_origin: bool) 
             body_html=section.body_html,
             position=section.position,
             origin_id=section.pk if remember_origin else None,
-            **{name: getattr(section, name) for name in SECTION_CONTENT},
+            **{name: _content(section, name) for name in SECTION_CONTENT},
         )
         for section in source.sections.order_by("position")
     )
@@ -120,7 +140,7 @@ def explainer_draft_start(*, explainer: Explainer, actor) -> Explainer:
             status=Explainer.Status.DRAFT,
             byline_id=live.byline_id,
             comment_mode=live.comment_mode,
-            **{name: getattr(live, name) for name in CONTENT_FIELDS},
+            **{name: _content(live, name) for name in CONTENT_FIELDS},
         )
         draft.full_clean()
         draft.save()
@@ -165,7 +185,7 @@ def _publish_parts(draft: Explainer, live: Explainer) -> None:
                 model.objects.filter(pk=row.pk).update(explainer=live, origin=None)
                 continue
             for name in content:
-                setattr(target, name, getattr(row, name))
+                setattr(target, name, _content(row, name))
             target.position = row.position
             target.save()  # a section's HTML is made from its Markdown here
     ExplainerSource.objects.filter(explainer=live).delete()
@@ -190,12 +210,18 @@ def explainer_publish_changes(*, draft: Explainer, actor, significant: bool = Fa
         if draft.draft_of_id is None:
             raise ValidationError(_("This is not a working draft."))
         live = Explainer.objects.select_for_update().get(pk=draft.draft_of_id)
+        if not live.is_live:
+            # Readers no longer see it (unpublished or archived some other way): its text is
+            # not rewritten behind that decision. Publish it again, then its changes.
+            raise ValidationError(
+                _("The live explainer is no longer published: publish it again first.")
+            )
         problems = explainer_publish_problems(draft)
         if problems:
             raise ValidationError(problems)
         before = reader_pages.explainer_listing_tags(live.pk)
         for name in CONTENT_FIELDS:
-            setattr(live, name, getattr(draft, name))
+            setattr(live, name, _content(draft, name))
         update = [*CONTENT_FIELDS, "modified_at"]
         now = timezone.now()
         if significant and (live.significant_update_at is None or live.significant_update_at < now):
@@ -204,7 +230,9 @@ def explainer_publish_changes(*, draft: Explainer, actor, significant: bool = Fa
         live.full_clean()
         live.save(update_fields=update)
         _publish_parts(draft, live)
-        author = revisions.last_submitter(live) or actor
+        # Whoever submitted this draft hears of it; an editor's own unsubmitted fix tells
+        # nobody (not whoever submitted the explainer long ago).
+        author = revisions.last_submitter(live, draft=draft)
         draft.delete()
         live.refresh_derived()
         reader_pages.explainer_changed(live, before=before)
@@ -235,7 +263,10 @@ def explainer_request_changes(*, explainer: Explainer, actor, note: str) -> Expl
         revisions.record(
             explainer=explainer, event=Revision.Event.CHANGES_REQUESTED, actor=actor, note=note
         )
-        author = revisions.last_submitter(revisions.story_of(explainer)) or explainer.byline
+        if explainer.is_working_draft:
+            author = revisions.last_submitter(explainer.draft_of, draft=explainer)
+        else:
+            author = revisions.last_submitter(explainer) or explainer.byline
         workflow_notify(event="changes_requested", explainer=explainer, actor=actor, author=author)
     return explainer
 
@@ -266,7 +297,8 @@ def _apply_snapshot(target: Explainer, data: dict, *, live: Explainer | None) ->
             explainer=target,
             position=position,
             origin_id=section.get("id") if section.get("id") in live_sections else None,
-            **{name: section.get(name, "") for name in SECTION_CONTENT},
+            # Renditions are not in a snapshot: the refresh after a restore remakes them.
+            **{name: section.get(name, "") for name in SECTION_CONTENT if name in section},
         )
     source_ids = [source.get("id") for source in data.get("sources", [])]
     existing = set(SourceArticle.objects.filter(pk__in=source_ids).values_list("pk", flat=True))

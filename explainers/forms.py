@@ -14,13 +14,14 @@ from adminsortable2.admin import CustomInlineFormSet
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
 from core import text
 
+from .images import CheckedImageFormField
 from .models import Explainer, Topic
 
 # Far above any real position, so rows parked there cannot collide with the new order.
@@ -186,6 +187,10 @@ def clear_prefill_leftover(form, cleaned_data, source_field):
     return cleaned_data
 
 
+# Every image the admin takes is checked with our messages (explainers.images) before Django's.
+CHECKED_IMAGES = {models.ImageField: {"form_class": CheckedImageFormField}}
+
+
 class ExplainerAdminForm(forms.ModelForm):
     """The explainer's own fields. The slug may be left blank: a Japanese title has no ASCII
     letters for the admin's slug pre-fill to use, so `Explainer.save()` romanises the title
@@ -201,6 +206,10 @@ class ExplainerAdminForm(forms.ModelForm):
             "introduction",
             "summary",
             "topics",
+            "lead_image",
+            "lead_image_alt",
+            "lead_image_caption",
+            "lead_image_credit",
             "publish_at",
             "comment_mode",
         ]
@@ -222,6 +231,12 @@ class ExplainerAdminForm(forms.ModelForm):
         ),
     )
 
+    # A working draft's form carries the draft as it was when the form was opened (its
+    # modified_at): a save, or "Save and publish changes", from a form someone else's save has
+    # overtaken is refused instead of overwriting their text. ExplainerAdmin shows it (hidden)
+    # on working drafts only.
+    seen_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Media:
         # Clears the admin's slug pre-fill while the title is Japanese (see the script).
         js = ["js/admin-slug.js"]
@@ -233,9 +248,22 @@ class ExplainerAdminForm(forms.ModelForm):
             Explainer,
             _("Leave blank to make one from the title (Japanese titles are romanised)."),
         )
+        if self.instance.pk and self.instance.draft_of_id:
+            self.fields["seen_version"].initial = self._version()
+
+    def _version(self) -> str:
+        # The stored value: the instance is read from the database for each request.
+        return self.instance.modified_at.isoformat() if self.instance.modified_at else ""
 
     def clean(self):
-        return clear_prefill_leftover(self, super().clean(), "title")
+        cleaned = clear_prefill_leftover(self, super().clean(), "title")
+        stale = cleaned.get("seen_version") != self._version()
+        if self.instance.pk and self.instance.draft_of_id and stale:
+            raise forms.ValidationError(
+                _("Someone saved this draft since you opened it: reload to see their changes."),
+                code="stale",
+            )
+        return cleaned
 
 
 class RevisionCompareForm(forms.Form):

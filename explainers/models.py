@@ -15,14 +15,15 @@ from django.db.models import Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from core import text
 from core.sanitize import markdown_to_html
 from core.search_tokens import parse_query
-from explainers import search
-from readers.models import public_name
+from explainers import images, search
+from readers.models import author_profile_of, byline_name
 
 
 def unique_slug(instance, source: str, *, fallback: str) -> str:
@@ -303,7 +304,14 @@ RELATED_CANDIDATES_PER_LINK = 50
 
 
 class Explainer(EditorTextMixin, models.Model):
-    editor_text_fields = ("title", "introduction", "summary")
+    editor_text_fields = (
+        "title",
+        "introduction",
+        "summary",
+        "lead_image_alt",
+        "lead_image_caption",
+        "lead_image_credit",
+    )
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -386,6 +394,26 @@ class Explainer(EditorTextMixin, models.Model):
     )
     # The note of the last "Request changes", shown to the author until they submit again.
     review_note = models.TextField(_("changes requested"), blank=True, editable=False)
+    # The lead image: on the page, on home and topic cards and as og:image. Its renditions
+    # (explainers.images) are derived on write, by refresh_derived.
+    lead_image = models.ImageField(
+        _("lead image"),
+        upload_to="lead/%Y/%m/",
+        blank=True,
+        validators=[images.validate_image_upload],
+        help_text=_(
+            "Optional. JPEG, PNG, GIF or WebP; shown on the page, on lists and in link previews."
+        ),
+    )
+    lead_image_alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the image shows, for readers who cannot see it. Required with an image."),
+    )
+    lead_image_caption = models.CharField(_("caption"), max_length=300, blank=True)
+    lead_image_credit = models.CharField(_("credit"), max_length=200, blank=True)
+    lead_image_renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     # Derived on write (see refresh_derived), with the search index: the readable text of
     # every indexed part, for search result snippets (explainers.search), and reading time.
@@ -426,6 +454,10 @@ class Explainer(EditorTextMixin, models.Model):
                 condition=~Q(status="published") | Q(publish_at__isnull=False),
                 name="explainer_published_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(lead_image="") | ~Q(lead_image_alt=""),
+                name="explainer_lead_image_has_alt",
+            ),
         ]
 
     def __str__(self):
@@ -452,6 +484,10 @@ class Explainer(EditorTextMixin, models.Model):
         self.clean_editor_text()
         if self.status == self.Status.PUBLISHED and not self.publish_at:
             raise ValidationError({"publish_at": _("A published explainer needs a publish time.")})
+        if self.lead_image and not self.lead_image_alt.strip():
+            raise ValidationError(
+                {"lead_image_alt": _("Describe the image for readers who cannot see it.")}
+            )
 
     @property
     def is_working_draft(self) -> bool:
@@ -508,8 +544,14 @@ class Explainer(EditorTextMixin, models.Model):
 
     @property
     def byline_name(self) -> str:
-        """The byline as readers see it (`readers.public_name`: never a login), or ""."""
-        return public_name(self.byline) if self.byline_id else ""
+        """The byline as readers see it (`readers.byline_name`: the author profile's name,
+        else `public_name`; never a login), or ""."""
+        return byline_name(self.byline) if self.byline_id else ""
+
+    @property
+    def byline_author(self):
+        """The byline's author profile (their author page), or None."""
+        return author_profile_of(self.byline) if self.byline_id else None
 
     def search_source(self) -> search.Document:
         """The parts search indexes, read fresh from the database (four queries)."""
@@ -525,12 +567,33 @@ class Explainer(EditorTextMixin, models.Model):
             topics=list(self.topics.values_list("name", flat=True)),
         )
 
+    @cached_property
+    def lead_picture(self) -> "images.Picture | None":
+        """The lead image as pages show it (its renditions, else the original), or None."""
+        return images.Picture.of(self.lead_image, self.lead_image_renditions)
+
+    def refresh_renditions(self) -> None:
+        """Make the renditions of the lead image and of every section's figure that were not
+        made from the file they hold now (explainers.images); one query when none changed."""
+        manager = Explainer.objects.db_manager(self._state.db)
+        made = images.renditions_for(self.lead_image, self.lead_image_renditions)
+        if made != self.lead_image_renditions:
+            self.lead_image_renditions = made
+            manager.filter(pk=self.pk).update(lead_image_renditions=made)
+        self.__dict__.pop("lead_picture", None)
+        sections = DetailSection.objects.db_manager(manager.db).filter(explainer_id=self.pk)
+        for section in sections.exclude(figure_image="").only("figure_image", "figure_renditions"):
+            made = images.renditions_for(section.figure_image, section.figure_renditions)
+            if made != section.figure_renditions:
+                sections.filter(pk=section.pk).update(figure_renditions=made)
+
     def refresh_derived(self, save: bool = True):
         """Rebuild the search index, the text its snippets are cut from and reading time from
         the explainer and its parts.
 
         Called once, explicitly, by whoever saved the explainer or its parts: the admin's
         save_related, the services, the demo loader (no signals: one save, one refresh).
+        Image renditions are made here too (`refresh_renditions`), for images that changed.
         """
         document = self.search_source()
         readable = "\n".join(
@@ -545,6 +608,7 @@ class Explainer(EditorTextMixin, models.Model):
         self.search_text = document.plain_text()
         self.reading_minutes = text.reading_minutes(readable)
         if save and self.pk:
+            self.refresh_renditions()
             manager = Explainer.objects.db_manager(self._state.db)
             manager.filter(pk=self.pk).update(
                 search_text=self.search_text,
@@ -649,7 +713,12 @@ class DetailSection(EditorTextMixin, models.Model):
         ),
     )
     body_html = models.TextField(editable=False, default="")
-    figure_image = models.ImageField(_("figure image"), upload_to="figures/%Y/%m/", blank=True)
+    figure_image = models.ImageField(
+        _("figure image"),
+        upload_to="figures/%Y/%m/",
+        blank=True,
+        validators=[images.validate_image_upload],
+    )
     figure_alt = models.CharField(
         _("alt text"),
         max_length=300,
@@ -658,6 +727,7 @@ class DetailSection(EditorTextMixin, models.Model):
     )
     figure_caption = models.CharField(_("caption"), max_length=300, blank=True)
     figure_credit = models.CharField(_("credit"), max_length=200, blank=True)
+    figure_renditions = models.JSONField(default=dict, blank=True, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     # In a working draft: the live explainer's section this row is a copy of (None: new).
     origin = models.ForeignKey(
@@ -685,6 +755,11 @@ class DetailSection(EditorTextMixin, models.Model):
         self.clean_editor_text()
         self.body_html = markdown_to_html(self.body)
         super().save(*args, **kwargs)
+
+    @cached_property
+    def figure_picture(self) -> "images.Picture | None":
+        """The figure as pages show it (its renditions, else the original), or None."""
+        return images.Picture.of(self.figure_image, self.figure_renditions)
 
     @property
     def anchor(self) -> str:

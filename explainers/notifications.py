@@ -21,7 +21,8 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
 from readers.models import ReaderProfile, public_name
@@ -103,8 +104,22 @@ def build_message(*, user, event: str, explainer: Explainer, actor, note: str = 
     language = profile.email_language() if profile is not None else settings.LANGUAGE_CODE
     link = unsubscribe_url(user)
     change = reverse("admin:explainers_explainer_change", args=[explainer.pk])
+    # Published for a time still to come: the email says when (its page is a 404 until then,
+    # so it links only the admin). Decided when the email is written, so a late one says
+    # "published".
+    scheduled = (
+        event == "published"
+        and explainer.status == Explainer.Status.PUBLISHED
+        and not explainer.is_published
+        and explainer.publish_at is not None
+    )
     with translation.override(language):
         context = {
+            "scheduled_for": (
+                formats.date_format(timezone.localtime(explainer.publish_at), gettext("j F H:i"))
+                if scheduled
+                else ""
+            ),
             "event": event,
             "explainer": explainer,
             "title": str(explainer),

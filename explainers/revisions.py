@@ -32,6 +32,10 @@ FIELDS = [
     ("language", _("language")),
     ("introduction", _("introduction")),
     ("summary", _("summary")),
+    ("lead_image", _("lead image")),
+    ("lead_image_alt", _("alt text")),
+    ("lead_image_caption", _("caption")),
+    ("lead_image_credit", _("credit")),
 ]
 SECTION_FIELDS = [
     ("heading", _("heading")),
@@ -52,6 +56,13 @@ def _part_id(part) -> int:
     return part.origin_id or part.pk
 
 
+def _field_value(explainer: Explainer, name: str):
+    """A field as JSON: an image by its stored name (figures and lead images are not copied;
+    their renditions are derived again from the file)."""
+    value = getattr(explainer, name)
+    return value.name or "" if hasattr(value, "storage") else value
+
+
 def snapshot(explainer: Explainer) -> dict:
     """The explainer as readers would see it, as JSON (four queries: topics, sources, key
     points, sections)."""
@@ -67,7 +78,7 @@ def snapshot(explainer: Explainer) -> dict:
     )
     return {
         "v": SNAPSHOT_VERSION,
-        **{name: getattr(explainer, name) for name, _label in FIELDS},
+        **{name: _field_value(explainer, name) for name, _label in FIELDS},
         "topics": sorted(
             ({"id": topic.pk, "name": topic.name} for topic in explainer.topics.all()),
             key=lambda topic: topic["name"],
@@ -139,15 +150,16 @@ def record(*, explainer: Explainer, event: str, actor=None, note: str = "") -> R
     return revision
 
 
-def last_submitter(story: Explainer):
+def last_submitter(story: Explainer, *, draft: Explainer | None = None):
     """Who last submitted the explainer (or its working draft) for review, if anyone: the
-    author a decision on it is sent to."""
-    revision = (
-        Revision.objects.filter(explainer=story, event=Revision.Event.SUBMITTED)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    author a decision on it is sent to.
+
+    With a working `draft`, only a submission of that draft counts (one since it was started),
+    not whoever submitted the explainer, or an earlier draft of it, long ago."""
+    submitted = Revision.objects.filter(explainer=story, event=Revision.Event.SUBMITTED)
+    if draft is not None:
+        submitted = submitted.filter(of_working_draft=True, created_at__gte=draft.created_at)
+    revision = submitted.select_related("actor").order_by("-created_at", "-pk").first()
     return revision.actor if revision is not None else None
 
 

@@ -83,6 +83,18 @@ def refuse_working_draft(explainer: Explainer, message: str) -> None:
         raise ValidationError(message)
 
 
+def refuse_open_working_draft(explainer: Explainer) -> None:
+    """A live explainer with a working draft stays live: taken off the site (or deleted), the
+    draft would be published onto an explainer readers no longer see, or be lost with it."""
+    if Explainer.objects.filter(draft_of=explainer).exists():
+        raise ValidationError(
+            _(
+                "It has unpublished changes in a working draft. Publish or discard its working "
+                "draft first."
+            )
+        )
+
+
 def explainer_submit_for_review(*, explainer: Explainer, actor) -> Explainer:
     """Draft → in review: the editor asks a publisher to look at it (a working draft of a
     live explainer too). The note of any earlier "Request changes" has been answered."""
@@ -171,6 +183,7 @@ def explainer_unpublish(*, explainer: Explainer, actor) -> Explainer:
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
         refuse_working_draft(explainer, _("A working draft is not published."))
+        refuse_open_working_draft(explainer)
         explainer.first_published_at = explainer.first_published
         explainer.status = Explainer.Status.DRAFT
         explainer.full_clean()
@@ -304,6 +317,7 @@ def explainer_archive(*, explainer: Explainer, actor) -> Explainer:
     with transaction.atomic():
         explainer = Explainer.objects.select_for_update().get(pk=explainer.pk)
         refuse_working_draft(explainer, _("Discard a working draft instead of archiving it."))
+        refuse_open_working_draft(explainer)
         if explainer.status == Explainer.Status.ARCHIVED:
             raise ValidationError(_("This explainer is already archived."))
         # A scheduled time that had come is when readers first saw it: keep it once the
@@ -323,12 +337,14 @@ def explainer_may_be_deleted(explainer: Explainer) -> bool:
 
     A published explainer may have readers' comments, which protect it (they are the
     moderation log). This layer cannot look at comments (they live above it) and need not:
-    an explainer that was never published has none.
+    an explainer that was never published has none. Nor one with a working draft (deleting
+    it would take the draft's text with it).
     """
     return (
         explainer.status == Explainer.Status.DRAFT
         and explainer.first_published_at is None
         and explainer.draft_of_id is None
+        and not Explainer.objects.filter(draft_of=explainer).exists()
     )
 
 

@@ -44,13 +44,21 @@ def feed_explainers():
     return (
         Explainer.objects.published()
         # The profile too: public_name() reads its display name.
-        .select_related("byline__reader_profile")
+        .select_related("byline__reader_profile", "byline__author_profile")
         .prefetch_related(
             "topics", Prefetch("key_points", queryset=KeyPoint.objects.order_by("position"))
         )
         .with_last_updated()
         .order_by("-last_updated_at", "-pk")
     )
+
+
+class AtomAuthorMixin:
+    """RFC 4287: a feed names an author unless every entry does. An explainer without a
+    byline (or the corrections log) has none, so the feed's author is the newsroom."""
+
+    def author_name(self):
+        return settings.SITE_NAME
 
 
 class LatestExplainersFeed(Feed):
@@ -99,7 +107,7 @@ class LatestExplainersFeed(Feed):
         return [plain(topic.name) for topic in item.topics.all()]
 
 
-class LatestExplainersAtomFeed(LatestExplainersFeed):
+class LatestExplainersAtomFeed(AtomAuthorMixin, LatestExplainersFeed):
     feed_type = Atom1Feed
     subtitle = LatestExplainersFeed.description
 
@@ -136,7 +144,7 @@ class TopicExplainersFeed(LatestExplainersFeed):
         return feed_explainers().filter(topics=obj)[:FEED_LENGTH]
 
 
-class TopicExplainersAtomFeed(TopicExplainersFeed):
+class TopicExplainersAtomFeed(AtomAuthorMixin, TopicExplainersFeed):
     feed_type = Atom1Feed
 
     def subtitle(self, obj):
@@ -185,8 +193,12 @@ class CorrectionsFeed(Feed):
     def item_pubdate(self, item):
         return item.created_at
 
+    def item_updateddate(self, item):
+        # Atom (RFC 4287) requires every entry's <updated>: an entry of the log never changes.
+        return item.created_at
 
-class CorrectionsAtomFeed(CorrectionsFeed):
+
+class CorrectionsAtomFeed(AtomAuthorMixin, CorrectionsFeed):
     feed_type = Atom1Feed
     subtitle = CorrectionsFeed.description
 

@@ -10,7 +10,7 @@ once, not on every render.
 
 The parts (topics, cited sources, key points, sections and corrections): five
 `prefetch_related` lookups would be five queries. Instead one UNION ALL reads every part into
-one common set of columns (`COLUMNS`; a kind, ids, a position, eight texts, a time, a date and
+one common set of columns (`COLUMNS`; a kind, ids, a position, nine texts, a time, a date and
 a flag), ordered as each relation's prefetch would be, and the model instances are rebuilt
 from the rows and put where `prefetch_related` puts its results. So `explainer.topics.all()`,
 `explainer.source_links.all()` (each link with its `.source`), `explainer.key_points.all()`,
@@ -20,6 +20,8 @@ template and for `pages.seo` alike, and each part's `.explainer` is the explaine
 Every column is typed in every branch (a NULL is cast to the column's type), since PostgreSQL
 resolves a UNION's column types branch by branch.
 """
+
+import json
 
 from django.db import models
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
@@ -52,6 +54,7 @@ COLUMNS = {
     "p_t6": models.TextField(),
     "p_t7": models.TextField(),
     "p_t8": models.TextField(),
+    "p_t9": models.TextField(),  # a section's figure renditions, JSON as text
     "p_on": models.DateField(),
     "p_flag": models.BooleanField(),
 }
@@ -115,6 +118,7 @@ def _parts_query(*, explainer_id):
                 p_t6=F("figure_alt"),
                 p_t7=F("figure_caption"),
                 p_t8=F("figure_credit"),
+                p_t9=Cast("figure_renditions", output_field=models.TextField()),
             ),
             _branch(
                 Correction.objects.filter(explainer_id=explainer_id),
@@ -190,6 +194,7 @@ def _build(row, explainer, db):
             figure_alt=row["p_t6"],
             figure_caption=row["p_t7"],
             figure_credit=row["p_t8"],
+            figure_renditions=json.loads(row["p_t9"]) if row["p_t9"] else {},
             position=row["p_position"],
             origin_id=None,
         )

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from core import text as text_rules
-from explainers.models import Explainer
+from explainers.models import Explainer, canonical_path
 from readers.models import NEWSROOM_NAME
 
 DESCRIPTION_LENGTH = 160
@@ -58,15 +58,45 @@ def _author(explainer: Explainer) -> dict:
     # the author.
     if not name or name == str(NEWSROOM_NAME):
         return _publisher()
-    return {"@type": "Person", "name": name}
+    person = {"@type": "Person", "name": name}
+    author = explainer.byline_author
+    if author is not None:
+        person["url"] = absolute_url(author_path(author, explainer.language))
+    return person
+
+
+def author_path(author, language: str) -> str:
+    """An author page under `language`'s prefix (the explainer's, for its JSON-LD)."""
+    return canonical_path(language, "explainers:author", slug=author.slug)
+
+
+def share_image(explainer: Explainer) -> dict:
+    """The image link previews show (og:image, JSON-LD image): the lead image, else the first
+    section figure; its 1200×630 crop where renditions exist (explainers.images), else the
+    original. {"url", "width", "height", "alt"}, or {} when the explainer has no image."""
+    candidates = [(explainer.lead_picture, explainer.lead_image_alt)]
+    candidates += [
+        (section.figure_picture, section.figure_alt)
+        for section in explainer.sections.all()
+        if section.figure_image
+    ]
+    for picture, alt in candidates:
+        if picture is None:
+            continue
+        if picture.og_url:
+            return {
+                "url": absolute_url(picture.og_url),
+                "width": picture.og_width,
+                "height": picture.og_height,
+                "alt": alt,
+            }
+        return {"url": absolute_url(picture.url), "width": None, "height": None, "alt": alt}
+    return {}
 
 
 def figure_url(explainer: Explainer) -> str:
-    """Absolute address of the first section figure, or "" when no section has one."""
-    for section in explainer.sections.all():
-        if section.figure_image:
-            return absolute_url(section.figure_image.url)
-    return ""
+    """Absolute address of the image link previews show, or "" (see `share_image`)."""
+    return share_image(explainer).get("url", "")
 
 
 def _publisher() -> dict:
@@ -134,7 +164,8 @@ def json_ld(data: dict) -> SafeString:
 
 def explainer_meta(explainer: Explainer) -> dict:
     """Everything templates/includes/explainer_seo.html prints for one explainer."""
-    image = figure_url(explainer)
+    shared = share_image(explainer)
+    image = shared.get("url", "")
     return {
         "canonical_url": absolute_url(explainer.canonical_path()),
         "description": meta_description(explainer),
@@ -146,6 +177,9 @@ def explainer_meta(explainer: Explainer) -> dict:
         "author": explainer.byline_name,
         "tags": [topic.name for topic in explainer.topics.all()],
         "image": image,
+        "image_width": shared.get("width"),
+        "image_height": shared.get("height"),
+        "image_alt": shared.get("alt", ""),
         "twitter_card": "summary_large_image" if image else "summary",
         "json_ld": json_ld(news_article(explainer)),
     }

@@ -4,8 +4,8 @@ SECTION_SIZE addresses: published explainers, the topics and the sources that ha
 Everything starts from `Explainer.objects.published()`, so drafts and scheduled explainers
 (and topics or sources with only those) are left out. Addresses are on SITE_URL rather than
 the Sites framework's domain, like canonical links and feeds, and each is the canonical one:
-an explainer or a source under its own language's prefix, a topic under each language (with
-its alternates). Every lastmod is `Explainer.last_updated` (or its SQL twin
+an explainer or a source under its own language's prefix, a topic or an author page under
+each language (with its alternates). Every lastmod is `Explainer.last_updated` (or its SQL twin
 `last_updated_of`), as in feeds and JSON-LD.
 
 Explainers and sources are split into sections by primary key (`KeyRangePaginator`): section
@@ -32,6 +32,7 @@ from core import page_cache
 from explainers import cache as reader_pages
 from explainers.models import Explainer, SourceArticle, Topic, canonical_path, last_updated_of
 from pages.seo import absolute_url
+from readers.models import AuthorProfile
 
 # The protocol allows 50,000 addresses a file. A section of 1,000 costs the same to build
 # whether the archive holds a thousand explainers or a hundred thousand (there are just more
@@ -200,7 +201,31 @@ class SourceSitemap(SiteUrlSitemap):
         return item.last_explainer_at
 
 
-SITEMAPS = {"explainers": ExplainerSitemap, "topics": TopicSitemap, "sources": SourceSitemap}
+class AuthorSitemap(SiteUrlSitemap):
+    """Author pages with a published explainer, in every language, each with its alternates
+    (a newsroom has a handful of authors: the plain paginator's count is cheap)."""
+
+    i18n = True
+    alternates = True
+    x_default = False
+
+    def items(self):
+        return (
+            AuthorProfile.objects.filter(user__explainers__in=Explainer.objects.published())
+            .annotate(last_explainer_at=Max(last_updated_of("user__explainers__")))
+            .order_by("slug")
+        )
+
+    def lastmod(self, item):
+        return item.last_explainer_at
+
+
+SITEMAPS = {
+    "explainers": ExplainerSitemap,
+    "topics": TopicSitemap,
+    "sources": SourceSitemap,
+    "authors": AuthorSitemap,
+}
 
 
 @x_robots_tag

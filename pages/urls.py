@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("topics/<slug:slug>/", shared_page(views.TopicDetailView.as_view(), **LIST), name="topic"),
     path("sources/<int:pk>/", shared_page(views.SourceDetailView.as_view(), **LIST), name="source"),
+    path(
+        "authors/<slug:slug>/",
+        shared_page(views.AuthorDetailView.as_view(), **LIST),
+        name="author",
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("language/<str:code>/", views.set_language, name="set_language"),
     path(

@@ -20,9 +20,13 @@ from comments.threads import featured_page, thread_page
 from core import page_cache
 from core.search_tokens import highlight, parse_query, snippet
 from core.text import clean_text
+from desk.queries import attach_prompts
 from explainers import cache as reader_pages
+from explainers.drafts import CONTENT_FIELDS
+from explainers.images import Picture
 from explainers.models import Explainer, Language, SourceArticle, Topic
 from pages.queries import load_parts, published_count, related_explainers
+from readers.models import AuthorProfile
 
 PAGE_SIZE = 10
 RELATED_LIMIT = 5
@@ -122,9 +126,42 @@ class ExplainerListView(SharedPageMixin, ListView):
         return paginator
 
 
+def working_draft_preview(draft: Explainer) -> Explainer:
+    """A working draft exactly as readers would see it once published: the live explainer's
+    reader-facing state (address, dates, byline, comment settings, corrections log, comment
+    thread and counts; its id, so related explainers leave it out) with the draft's content
+    (its fields, topics, sources, key points and sections). Built in memory, never saved."""
+    preview = Explainer.objects.select_related(
+        "byline__reader_profile", "byline__author_profile"
+    ).get(pk=draft.draft_of_id)
+    load_parts(draft)
+    load_parts(preview)
+    attach_prompts(preview.corrections.all())
+    for name in [*CONTENT_FIELDS, "reading_minutes"]:
+        setattr(preview, name, getattr(draft, name))
+    for name in ("topics", "source_links", "key_points", "sections"):
+        manager = getattr(draft, name)
+        key = getattr(manager, "prefetch_cache_name", None) or manager.field.remote_field.cache_name
+        preview._prefetched_objects_cache[key] = draft._prefetched_objects_cache[key]
+    for section in preview.sections.all():
+        # The anchor a section will have: the live section it updates keeps its id.
+        section.pk = section.origin_id or section.pk
+        section.explainer = preview
+    return preview
+
+
 class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
     model = Explainer
     context_object_name = "explainer"
+    working_draft = None
+
+    def get_object(self, queryset=None):
+        explainer = super().get_object(queryset)
+        if explainer.draft_of_id is None:
+            return explainer
+        # Only staff reach a working draft (StaffPreviewMixin: it is never published).
+        self.working_draft = explainer
+        return working_draft_preview(explainer)
 
     def thread(self, explainer):
         """The page of the thread the address asks for: `cview=featured` lists the featured
@@ -140,16 +177,25 @@ class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
         return [reader_pages.explainer_tag(self.kwargs["slug"])]
 
     def get_queryset(self):
-        # The explainer with its byline (public_name() reads the profile); its parts come in
-        # one query of their own (get_context_data), not one prefetch each.
-        return super().get_queryset().select_related("byline__reader_profile")
+        # The explainer with its byline (public_name() reads the profile, the link its author
+        # profile); its parts come in one query of their own (get_context_data), not one
+        # prefetch each.
+        return (
+            super()
+            .get_queryset()
+            .select_related("byline__reader_profile", "byline__author_profile")
+        )
 
     def get_context_data(self, **kwargs):
         """Three queries after the explainer's own, whatever it holds: its parts (topics,
         sources, key points, sections, corrections, attached as if prefetched, for the
-        template and pages.seo), the related explainers, and the page of its thread."""
+        template and pages.seo), the related explainers, and the page of its thread; a fourth
+        when it has corrections, for what prompted them (desk.queries.attach_prompts)."""
         explainer = self.object
-        load_parts(explainer)
+        if self.working_draft is None:  # a working draft's preview has its parts already
+            load_parts(explainer)
+            # "Prompted by a reader" in the corrections log: one query, none without them.
+            attach_prompts(explainer.corrections.all())
         source_links = list(explainer.source_links.all())  # loaded: no query
         # The page shows its topics' and sources' names, and related explainers drawn from
         # them (read next); it changes by itself when comments close.
@@ -160,14 +206,20 @@ class ExplainerDetailView(SharedPageMixin, StaffPreviewMixin, DetailView):
         )
         page_cache.expires_by(self.request, comments_close_at(explainer))
         related = related_explainers(explainer, limit=RELATED_LIMIT)
-        return super().get_context_data(
+        context = super().get_context_data(
             primary_source=source_links[0].source if source_links else None,
             further_sources=[link.source for link in source_links[1:]],
             related_explainers=related,
             thread=self.thread(explainer),
+            working_draft=self.working_draft,
             **self.comments_state(explainer),
             **kwargs,
         )
+        if self.working_draft is not None:
+            # The live explainer's state says "published": this is still a preview (never
+            # cached, noindex, with its banner).
+            context["is_preview"] = True
+        return context
 
     def comments_state(self, explainer):
         """Whether this reader may write here. A signed-in reader who is suspended or banned
@@ -217,6 +269,73 @@ class TopicDetailView(SharedPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
+
+
+def portrait_picture(author) -> Picture | None:
+    """The author's portrait with its renditions; before they are made (or if they cannot
+    be), the original with the dimensions stored beside it."""
+    picture = Picture.of(author.portrait, author.portrait_renditions)
+    if picture is not None and picture.width is None and author.portrait_width:
+        picture = Picture(
+            url=picture.url, width=author.portrait_width, height=author.portrait_height
+        )
+    return picture
+
+
+class AuthorDetailView(SharedPageMixin, ListView):
+    """An author's page: their public profile and their published explainers. Only people
+    with an author profile have one; the login behind it never shows."""
+
+    template_name = "readers/authorprofile_detail.html"
+    paginate_by = PAGE_SIZE
+    context_object_name = "explainers"
+
+    def page_tags(self):
+        return [reader_pages.author_tag(self.kwargs["slug"])]
+
+    def get_queryset(self):
+        slug = self.kwargs["slug"]
+        name = f"author-count:{slug}"
+        count = page_cache.recall(name)
+        profiles = AuthorProfile.objects.all()
+        if count is None:
+            # Counted with the profile (its key is the user's), kept until their explainers
+            # or the profile change.
+            versions = page_cache.current_versions([reader_pages.author_tag(slug)])
+            profiles = profiles.annotate(explainer_count=published_count("byline"))
+            self.author = get_object_or_404(profiles, slug=slug)
+            page_cache.remember(
+                name,
+                versions,
+                self.author.explainer_count,
+                until=reader_pages.next_scheduled_publication(),
+            )
+        else:
+            self.author = get_object_or_404(profiles, slug=slug)
+            self.author.explainer_count = count
+        return listed(Explainer.objects.published().filter(byline_id=self.author.pk))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = self.author.explainer_count  # read with the profile: no COUNT query
+        return paginator
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(
+            author=self.author, portrait=portrait_picture(self.author), **kwargs
+        )
+        # The cards name their topics: a renamed topic refreshes the page (as the explainer
+        # page does for its own topics).
+        explainers = context["explainers"] = list(context["explainers"])
+        page_cache.depend(
+            self.request,
+            *{
+                reader_pages.topic_tag(topic.slug)
+                for explainer in explainers
+                for topic in explainer.topics.all()
+            },
+        )
+        return context
 
 
 class SourceDetailView(SharedPageMixin, ListView):

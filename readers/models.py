@@ -4,12 +4,16 @@ This app sits low in the layers (it depends only on `core`): explainers show byl
 comments show authors, and both ask `public_name()` here. A login name is never shown.
 """
 
+import itertools
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.text import clean_name
+from core.text import clean_name, slug_base
 
 # What readers see where a staff member has no public name of their own.
 NEWSROOM_NAME = _("The newsroom")
@@ -33,6 +37,24 @@ def public_name(user) -> str:
     if name:
         return name
     return str(NEWSROOM_NAME if user.is_staff else _("Reader"))
+
+
+def author_profile_of(user):
+    """The person's public author profile, or None (no author page: the byline links nowhere).
+    Read through `select_related("…__author_profile")` it costs no query either way."""
+    if user is None:
+        return None
+    try:
+        return user.author_profile
+    except AuthorProfile.DoesNotExist:
+        return None
+
+
+def byline_name(user) -> str:
+    """The name on a byline: the author profile's name, else `public_name()` (the newsroom
+    for staff with no public name). Never a login."""
+    profile = author_profile_of(user)
+    return profile.name if profile is not None else public_name(user)
 
 
 class ReaderProfile(models.Model):
@@ -115,3 +137,83 @@ class ReaderProfile(models.Model):
 
     def email_language(self) -> str:
         return self.language or settings.LANGUAGE_CODE
+
+
+class AuthorProfile(models.Model):
+    """A newsroom member's public author page (`/<lang>/authors/<slug>/`): the name on their
+    bylines, a short bio and a portrait. Only people with one have an author page; each
+    edits their own in the admin (`readers.services.author_profile_may_edit`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="author_profile",
+        verbose_name=_("account"),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=80,
+        help_text=_("Your name as readers see it on your bylines and your author page."),
+    )
+    slug = models.SlugField(
+        _("address"),
+        max_length=90,
+        unique=True,
+        blank=True,
+        help_text=_("The end of your author page's address; left empty, it is made from the name."),
+    )
+    bio = models.TextField(
+        _("short bio"),
+        max_length=600,
+        blank=True,
+        help_text=_("A few sentences about you and what you cover, shown on your author page."),
+    )
+    portrait = models.ImageField(
+        _("portrait"),
+        upload_to="authors/",
+        width_field="portrait_width",
+        height_field="portrait_height",
+        blank=True,
+        help_text=_("Optional. A square photo works best."),
+    )
+    portrait_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    portrait_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Derived on save (readers.services.author_profile_save, by explainers.images): widths for
+    # srcset, WebP beside the original, with their dimensions; {} without a portrait.
+    portrait_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("author profile")
+        verbose_name_plural = _("author profiles")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = clean_name(self.name)
+        if not self.slug:
+            self.slug = self.unique_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("explainers:author", kwargs={"slug": self.slug})
+
+    def clean(self):
+        self.name = clean_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": _("Enter the name readers should see.")})
+
+    def unique_slug(self) -> str:
+        """A readable slug from the name (Japanese romanised), -2, -3… on a clash."""
+        base = slug_base(self.name, max_length=80) or "author"
+        taken = set(
+            AuthorProfile.objects.exclude(pk=self.pk)
+            .filter(slug__startswith=base)
+            .values_list("slug", flat=True)
+        )
+        candidates = itertools.chain([base], (f"{base}-{n}" for n in itertools.count(2)))
+        return next(candidate for candidate in candidates if candidate not in taken)

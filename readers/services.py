@@ -1,11 +1,12 @@
 """Writes on a reader's own profile. Trust is not here: moderators decide it
 (`comments` records the decision and logs it)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core.text import clean_name
 
-from .models import ReaderProfile
+from .models import AuthorProfile, ReaderProfile
 
 PROFILE_FIELDS = frozenset(
     {"display_name", "language", "notify_replies", "notify_decisions", "notify_digest"}
@@ -46,3 +47,64 @@ def reader_profile_update(*, user, **fields) -> ReaderProfile:
             for listener in _public_name_listeners:
                 listener(user)
     return profile
+
+
+# Called with the user and the profile's addresses (before and after), inside the transaction,
+# when their author profile is saved or removed: the apps above that show it register in
+# ready().
+_author_listeners = []
+
+
+def on_author_change(listener) -> None:
+    _author_listeners.append(listener)
+
+
+# What makes an image's renditions, `(field_file, current) -> dict` (explainers.images, which
+# sits above this app, registers it in its ready()): without one a portrait has none and pages
+# show the original with its own dimensions.
+_renditions_makers = []
+
+
+def on_image_renditions(maker) -> None:
+    _renditions_makers.append(maker)
+
+
+def author_profile_may_edit(user, profile) -> bool:
+    """Editors keep their own public profile; only a superuser edits someone else's."""
+    if user.is_superuser:
+        return True
+    return profile.user_id == user.pk
+
+
+def author_profile_save(*, by, profile) -> AuthorProfile:
+    """Save an author profile on behalf of `by` (the admin asks here), refreshing the pages
+    that show it once the change is made."""
+    if not author_profile_may_edit(by, profile):
+        raise PermissionDenied("Only the author or a superuser may change an author profile.")
+    with transaction.atomic():
+        old_slug = (
+            AuthorProfile.objects.filter(pk=profile.pk).values_list("slug", flat=True).first()
+            if profile.pk
+            else None
+        )
+        profile.full_clean()
+        profile.save()  # stores an uploaded portrait: its renditions are made from the file
+        for maker in _renditions_makers:
+            renditions = maker(profile.portrait, profile.portrait_renditions)
+            if renditions != profile.portrait_renditions:
+                profile.portrait_renditions = renditions
+                AuthorProfile.objects.filter(pk=profile.pk).update(portrait_renditions=renditions)
+        for listener in _author_listeners:
+            listener(profile.user, {old_slug, profile.slug} - {None})
+    return profile
+
+
+def author_profile_delete(*, by, profile) -> None:
+    """Remove an author page; the bylines go back to `public_name()` and link nowhere."""
+    if not author_profile_may_edit(by, profile):
+        raise PermissionDenied("Only the author or a superuser may remove an author profile.")
+    user, slug = profile.user, profile.slug
+    with transaction.atomic():
+        profile.delete()
+        for listener in _author_listeners:
+            listener(user, {slug})

@@ -78,9 +78,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_and_clean_cache(settings):
-    """Tests render {% static %} without a collected manifest, hash passwords fast, and start
-    with an empty cache, in the default language."""
+def _plain_static_and_clean_cache(settings, tmp_path):
+    """Tests render {% static %} without a collected manifest, hash passwords fast, keep
+    uploads in a directory of their own, and start with an empty cache, in the default
+    language."""
     from django.core.cache import cache
     from django.utils import translation
 
@@ -90,6 +91,7 @@ def _plain_static_and_clean_cache(settings):
     }
     # Real password hashing is deliberately slow; tests only need it to be a hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     # reverse() prefixes reader addresses with the active language, and a request leaves its
     # language active in the thread: each test starts from the default one.
@@ -104,6 +106,8 @@ ROLE_MIGRATIONS = (
     "explainers.migrations.0003_comment_settings_permission",
     "comments.migrations.0002_roles",
     "comments.migrations.0007_moderators_open_close_comments",
+    "readers.migrations.0003_author_profile",
+    "desk.migrations.0002_roles",
 )
 
 

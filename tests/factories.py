@@ -167,6 +167,17 @@ class ReaderProfileFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"Reader {n}")
 
 
+class AuthorProfileFactory(factory.django.DjangoModelFactory):
+    """A newsroom member's public author page (pass user=... for an existing account)."""
+
+    class Meta:
+        model = "readers.AuthorProfile"
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    name = factory.Sequence(lambda n: f"Author {n}")
+    bio = "Covers the economy and the Bank of Japan."
+
+
 # --- Comments ----------------------------------------------------------------------------
 
 
@@ -227,3 +238,17 @@ class WordListEntryFactory(factory.django.DjangoModelFactory):
 
     word = factory.Sequence(lambda n: f"word{n}")
     kind = "hold"
+
+
+# --- The desk ------------------------------------------------------------------------------
+
+
+class CorrectionRequestFactory(factory.django.DjangoModelFactory):
+    """A reader's correction request, open, from a guest without an email."""
+
+    class Meta:
+        model = "desk.CorrectionRequest"
+
+    explainer = factory.SubFactory(ExplainerFactory, published=True)
+    text = "The date in the second section is wrong: the vote was in March."
+    language = "ja"

@@ -18,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import lxml.html
@@ -37,12 +38,15 @@ from django.urls import path as url_path
 
 from comments.models import Comment, GuestReplySubscription, Notification, ReaderSuspension
 from config import urls as site_urls
+from desk import notifications as desk_emails
+from desk.models import CorrectionComment, CorrectionRequest, RequestNotification
 from explainers import notifications as workflow_emails
 from explainers import revisions
 from explainers.models import Explainer, SourceArticle, Topic
 from readers import unsubscribe
 from tests.factories import (
     PASSWORD,
+    AuthorProfileFactory,
     CommentFactory,
     CommentReportFactory,
     CorrectionFactory,
@@ -179,10 +183,11 @@ def make_world(editor, contributor, moderator, reader) -> World:
     EmailAddress.objects.create(user=reader, email=reader.email, verified=True, primary=True)
     topic = TopicFactory()
     explainer = ExplainerFactory(published=True, key_points=3, sections=2, byline=editor)
+    AuthorProfileFactory(user=editor, name="Hanako Sato")
     explainer.topics.add(topic)
     source = SourceArticleFactory()
     ExplainerSourceFactory(explainer=explainer, source=source, position=1)
-    CorrectionFactory(explainer=explainer)
+    correction = CorrectionFactory(explainer=explainer)
     draft = ExplainerFactory(key_points=1, sources=1)
     comment = CommentFactory(explainer=explainer, user=reader, guest_name="", guest_email="")
     reply = CommentFactory(explainer=explainer, parent=comment)
@@ -191,6 +196,12 @@ def make_world(editor, contributor, moderator, reader) -> World:
     ModerationActionFactory(comment=pending, actor=moderator)
     CommentReportFactory(comment=guest_comment, reporter=reader)
     WordListEntryFactory(word="forbidden", kind="hold")
+    # A reader's correction request, its email and the comment that prompted the correction.
+    request = CorrectionRequest.objects.create(
+        explainer=explainer, text="The date is wrong.", email="asker@example.net"
+    )
+    RequestNotification.objects.create(key=f"confirm:{request.pk}", kind="confirm", request=request)
+    CorrectionComment.objects.create(correction=correction, comment=comment)
     # The outbox, with a failed email and a guest's reply subscription, as staff see them.
     subscription = GuestReplySubscription.objects.create(
         comment=guest_comment, email="guest@example.net"
@@ -303,6 +314,12 @@ def real_values(template: str, name: str, world: World) -> list[str]:
         return [str(explainer.pk)]
     if name == "content_type_id":
         return [str(ContentType.objects.get_for_model(Explainer).pk)]
+    if name == "path" and template.startswith("^media/"):
+        # Uploaded media, which Django serves only without nginx (tests, make run).
+        probe = Path(settings.MEDIA_ROOT) / "robustness" / "probe.txt"
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_text("probe")
+        return ["robustness/probe.txt"]
     if name == "object_id" and "/revisions/" in template:
         return [str(explainer.pk)]  # the explainer whose revision `revision_id` names
     if name in {"object_id", "id"}:
@@ -312,12 +329,14 @@ def real_values(template: str, name: str, world: World) -> list[str]:
         # must answer cleanly too.
         return pks or ["1"]
     if name == "app_label":
-        return ["explainers", "comments", "auth", "sites", "account"]
+        return ["explainers", "comments", "desk", "auth", "sites", "account"]
     if name == "url":
         return ["no-such-page/", "explainers/explainer/add/extra/"]
     if name == "slug":
         if "topics/" in template:
             return [world.topic.slug]
+        if "authors/" in template:
+            return [world.users["editor"].author_profile.slug]
         return [explainer.slug, world.draft.slug]
     if name == "comment_id":
         return [str(world.comment.pk), str(world.reply.pk), str(world.pending.pk)]
@@ -337,11 +356,13 @@ def real_values(template: str, name: str, world: World) -> list[str]:
             )
             return [str(suspension.pk)]
     if name == "section":
-        return ["explainers", "topics", "sources"]
+        return ["explainers", "topics", "sources", "authors"]
     if name == "tab":
         return ["pending", "reported", "approved", "rejected", "spam", "removed"]
     if name == "code":
         return ["en", "ja"]
+    if name == "token" and "corrections/confirm/" in template:
+        return [desk_emails.confirm_token(CorrectionRequest.objects.get())]
     if name == "token" and "workflow-emails/" in template:
         return [workflow_emails.unsubscribe_token(world.users["editor"])]
     if name == "token":

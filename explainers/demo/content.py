@@ -95,6 +95,13 @@ SOURCES = {
 
 # The figure is drawn at load time (see load_demo.draw_figure); this is where it is stored.
 WIND_FIGURE_NAME = "figures/demo/minato-wind-tram-chart.png"
+# The seed explainer's lead image, drawn the same way (load_demo.draw_lead_image).
+WIND_LEAD_IMAGE = {
+    "name": "lead/demo/minato-wind-tram.png",
+    "alt": "沖合に並ぶ洋上風車と、海沿いの線路を走る路面電車のイラスト。",
+    "caption": "洋上風力の電気で走る路面電車のイメージ",
+    "credit": "イラスト：Kaisetsu 編集部作成",
+}
 
 EXPLAINERS = [
     {
@@ -105,6 +112,7 @@ EXPLAINERS = [
         "offset": datetime.timedelta(days=-2),
         "topics": ["enerugi", "kotsu", "keizai"],
         "sources": ["wind-ja", "wind-en"],
+        "lead_image": WIND_LEAD_IMAGE,
         "introduction": (
             "海に囲まれた日本では、沖合に風車を並べる「洋上風力発電」が次の主力電源として"
             "期待されています。ただ、つくった電気を地域の中でどう使うのかは、あまり話題に"

@@ -86,8 +86,12 @@ def test_contributor_proposes_editor_requests_changes_compares_and_publishes(
     draft = Explainer.objects.get(draft_of=live)
     assert draft.status == Explainer.Status.REVIEW
 
-    # Readers are served exactly what they were: page, feed and JSON-LD.
+    # Readers are served exactly what they were: page, feed and JSON-LD (those may be cached
+    # copies, so the stored live explainer is checked too).
     assert reader_view(reader, live) == before
+    stored = Explainer.objects.get(pk=live.pk)
+    assert stored.title == live.title
+    assert list(stored.key_points.values_list("text", flat=True))[0] == OLD_POINT
 
     # The editor sees the live explainer "with unpublished changes" and sends them back.
     desk = signed_in(browser, live_server, editor)

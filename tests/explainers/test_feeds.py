@@ -291,3 +291,90 @@ def test_feed_survives_control_characters_in_stored_text(client, topic, name):
         assert "Key point" in description
     else:
         assert "Note" in description
+
+
+def _rfc3339(value):
+    """A date-time as RFC 3339 writes it (Atom's dates): parsed, with its offset."""
+    assert value, "missing date"
+    moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert moment.tzinfo is not None, value
+    return moment
+
+
+def _absolute(href, site_url):
+    assert href and href.startswith(site_url), href
+
+
+def validate_atom(root, site_url):
+    """The elements RFC 4287 requires of a feed and of each entry, and the links we promise."""
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated"):
+        assert len(root.findall(f"{ATOM}{name}")) == 1, name
+    assert root.findtext(f"{ATOM}id").strip()
+    assert root.findtext(f"{ATOM}title").strip()
+    _rfc3339(root.findtext(f"{ATOM}updated"))
+    links = {link.get("rel", "alternate"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    _absolute(links.get("self"), site_url)
+    _absolute(links.get("alternate"), site_url)
+    feed_author = root.find(f"{ATOM}author")
+    entries = root.findall(f"{ATOM}entry")
+    assert entries
+    for entry in entries:
+        for name in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, (name, etree.tostring(entry))
+            assert (entry.findtext(f"{ATOM}{name}") or "").strip(), name
+        _rfc3339(entry.findtext(f"{ATOM}updated"))
+        if entry.find(f"{ATOM}published") is not None:
+            _rfc3339(entry.findtext(f"{ATOM}published"))
+        alternate = [
+            link
+            for link in entry.findall(f"{ATOM}link")
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert len(alternate) == 1
+        _absolute(alternate[0].get("href"), site_url)
+        # An author for every entry: its own or the feed's.
+        author = entry.find(f"{ATOM}author")
+        author = author if author is not None else feed_author
+        assert author is not None and (author.findtext(f"{ATOM}name") or "").strip()
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(set(ids)) == len(ids)
+
+
+def validate_rss(root, site_url):
+    """RSS 2.0: a channel with title, link and description; items with a title, a link and
+    dates RFC 822 can read."""
+    from email.utils import parsedate_to_datetime
+
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    for name in ("title", "link", "description"):
+        assert (channel.findtext(name) or "").strip(), name
+    _absolute(channel.findtext("link"), site_url)
+    if channel.find("lastBuildDate") is not None:
+        parsedate_to_datetime(channel.findtext("lastBuildDate"))
+    items = channel.findall("item")
+    assert items
+    for item in items:
+        assert (item.findtext("title") or "").strip()
+        _absolute(item.findtext("link"), site_url)
+        assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
+
+
+@pytest.mark.parametrize("name", FEEDS)
+def test_every_feed_is_valid_rss_or_atom(client, topic, name, settings):
+    """Validated with a real XML parser, with the entries that once broke Atom: a correction
+    (no <updated>) and an explainer without a byline (no author)."""
+    explainer = published(title="Bylined", byline=UserFactory(first_name="Aiko"))
+    unsigned = published(days_ago=2, title="Unsigned")
+    explainer.topics.add(topic)
+    unsigned.topics.add(topic)
+    correction_add(explainer=explainer, kind="correction", note="Fixed.", significant=True)
+    correction_add(explainer=unsigned, kind="update", note="Silent.", significant=False)
+    response = client.get(feed_url(name, topic))
+    assert response.status_code == 200
+    root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False))
+    if root.tag == "rss":
+        validate_rss(root, settings.SITE_URL)
+    else:
+        validate_atom(root, settings.SITE_URL)

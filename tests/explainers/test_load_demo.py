@@ -173,8 +173,12 @@ def test_the_figure_has_alt_text_caption_credit_and_a_real_png():
 
 def test_the_figure_file_is_written_once(settings):
     load_demo()
+    media = Path(settings.MEDIA_ROOT)
+    first = {path: path.stat().st_mtime_ns for path in media.rglob("*") if path.is_file()}
     load_demo()
-    assert len(list(Path(settings.MEDIA_ROOT).rglob("*.png"))) == 1
+    assert len(list((media / "figures").rglob("*.png"))) == 1
+    # Nor are the lead image and the renditions made again.
+    assert {path: path.stat().st_mtime_ns for path in media.rglob("*") if path.is_file()} == first
 
 
 def test_section_html_and_the_search_index_are_derived():

@@ -231,8 +231,13 @@ def test_og_image_is_first_section_figure(client):
         figure_alt="A chart of rates",
     )
     _, doc = page(client, explainer)
-    image = f"https://kaisetsu.example.jp{section.figure_image.url}"
+    # Its 1200×630 crop (explainers.images), made when the explainer was refreshed.
+    og = DetailSection.objects.get(pk=section.pk).figure_renditions["og"]["name"]
+    assert og.startswith("renditions/")
+    image = f"https://kaisetsu.example.jp/media/{og}"
     assert meta(doc, "og:image") == image
+    assert meta(doc, "og:image:width") == "1200"
+    assert meta(doc, "og:image:height") == "630"
     assert meta(doc, "twitter:image") == image
     assert meta(doc, "twitter:card") == "summary_large_image"
     assert json_ld(doc)["image"] == [image]

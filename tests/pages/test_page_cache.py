@@ -281,6 +281,8 @@ def test_an_admin_edit_of_a_live_explainer_or_its_parts_is_on_the_next_request_o
     assert response.status_code == 302, response.context["errors"]
     # Saved in the working draft: readers see the live explainer as it was.
     assert not shows(client, explainer.get_absolute_url(), "rose so fast")
+    # The form as it is now (the one posted above is stale once saved: it would be refused).
+    data = form_data(staff.get(change_url(draft)))
     response = staff.post(change_url(draft), {**data, "_publish_changes": "Publish changes"})
     assert response.status_code == 302
     page = client.get(explainer.get_absolute_url()).content.decode()

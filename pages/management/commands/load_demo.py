@@ -74,6 +74,31 @@ def draw_figure() -> bytes:
     return buffer.getvalue()
 
 
+def draw_lead_image() -> bytes:
+    """The seed explainer's lead image: turbines off the coast and a tram on the shore."""
+    from PIL import Image, ImageDraw
+
+    width, height = 1600, 900
+    image = Image.new("RGB", (width, height), "#cfe6f5")
+    draw = ImageDraw.Draw(image)
+    horizon, shore = 470, 700
+    draw.rectangle([0, horizon, width, shore], fill="#2f6f9f")
+    draw.rectangle([0, shore, width, height], fill="#d9cfa8")
+    for n, x in enumerate(range(180, 1500, 260)):
+        top = horizon - 260 + (n % 2) * 40
+        draw.line([(x, top), (x, horizon + 10)], fill="white", width=10)
+        for dx, dy in ((0, -150), (130, 75), (-130, 75)):
+            draw.line([(x, top), (x + dx, top + dy)], fill="white", width=8)
+    draw.rectangle([0, 770, width, 780], fill="#555555")
+    draw.rounded_rectangle([520, 610, 1080, 770], radius=30, fill="#e8871e")
+    for x in range(560, 1040, 95):
+        draw.rectangle([x, 640, x + 70, 700], fill="#fdf6e3")
+    draw.line([(800, 610), (800, 540)], fill="#333333", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 class Command(BaseCommand):
     help = "Load demo topics, sources, explainers (Japanese and English) and accounts. Idempotent."
 
@@ -166,6 +191,7 @@ class Command(BaseCommand):
             "introduction": spec["introduction"],
             "summary": spec["summary"],
             "byline": editor,
+            **self.lead_image_values(spec.get("lead_image")),
         }
         explainer = Explainer.objects.filter(slug=spec["slug"]).first()
         if explainer is None:
@@ -227,11 +253,27 @@ class Command(BaseCommand):
             explainer=explainer, position__gt=len(spec["sections"])
         ).delete()
 
-    def store_figure(self, name: str) -> str:
+    def store_figure(self, name: str, draw=draw_figure) -> str:
         """Draw the figure into media storage once; later runs reuse the same file."""
         if not default_storage.exists(name):
-            name = default_storage.save(name, ContentFile(draw_figure()))
+            name = default_storage.save(name, ContentFile(draw()))
         return name
+
+    def lead_image_values(self, lead) -> dict:
+        """The lead image fields; its renditions are made by the one refresh at the end."""
+        if not lead:
+            return {
+                "lead_image": "",
+                "lead_image_alt": "",
+                "lead_image_caption": "",
+                "lead_image_credit": "",
+            }
+        return {
+            "lead_image": self.store_figure(lead["name"], draw_lead_image),
+            "lead_image_alt": lead["alt"],
+            "lead_image_caption": lead["caption"],
+            "lead_image_credit": lead["credit"],
+        }
 
     def load_corrections(self, explainers, editor, now) -> None:
         for spec in content.CORRECTIONS:
