@@ -9,8 +9,8 @@ demo content (`manage.py load_demo`: the Japanese seed-shaped explainer and the 
 media served by Django (KAISETSU_SERVE_MEDIA=1) as nginx serves them in production.
 Then Lighthouse (pinned in bench/lighthouse/package-lock.json) runs Debian's Chromium
 (CHROME_PATH, default /usr/bin/chromium) headless against each page: home, an explainer in
-Japanese and one in English, a topic, a source, search in Japanese and in English, each in
-both interface languages where it has one, with the mobile and the desktop presets. Prints a
+Japanese and one in English, a topic, a source, an author, search in Japanese and in English,
+each in both interface languages where it has one, with the mobile and the desktop presets. Prints a
 table of the performance, accessibility, best-practices and SEO scores, lists every audit
 that failed, and writes everything to bench/results/lighthouse-<timestamp>.json.
 
@@ -63,10 +63,13 @@ def pages(env, base):
         "ja, en = live.filter(language='ja').first(), live.filter(language='en').first()\n"
         "topic = Topic.objects.filter(explainers__in=live).first()\n"
         "source = SourceArticle.objects.filter(explainers__in=live).first()\n"
+        "from readers.models import AuthorProfile\n"
+        "author = AuthorProfile.objects.first()\n"
         "out = {}\n"
         "for lang in ('ja', 'en'):\n"
         "    with translation.override(lang):\n"
         "        out[f'home ({lang})'] = reverse('explainers:home')\n"
+        "        out[f'author ({lang})'] = reverse('explainers:author', args=[author.slug])\n"
         "        out[f'topic ({lang})'] = topic.get_absolute_url()\n"
         "        out[f'search ({lang})'] = reverse('explainers:search') + "
         "('?q=%E9%A2%A8%E5%8A%9B' if lang == 'ja' else '?q=wind')\n"

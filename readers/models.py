@@ -51,10 +51,10 @@ def author_profile_of(user):
 
 
 def byline_name(user) -> str:
-    """The name on a byline: the author profile's name, else `public_name()` (the newsroom
-    for staff with no public name). Never a login."""
+    """The name on a byline: the author profile's name, else the newsroom. A byline names a
+    person only when they keep a public author profile (with its page); never a login."""
     profile = author_profile_of(user)
-    return profile.name if profile is not None else public_name(user)
+    return profile.name if profile is not None else str(NEWSROOM_NAME)
 
 
 class ReaderProfile(models.Model):

@@ -54,11 +54,16 @@ def test_a_reader_suggestion_becomes_a_correction_prompted_by_a_reader(
     page.get_by_role("button", name="はい、知らせてください").click()
     expect(page.locator(".correction-request-confirmed")).to_be_visible()
 
-    # The editor finds it in the admin, accepts it and publishes the correction it prompted.
+    # The editor sees it on the dashboard, opens it, accepts it and publishes the correction it
+    # prompted.
     editor = UserFactory(username="desk-editor", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
-    login(editor, next_url="/admin/desk/correctionrequest/")
-    page.get_by_role("link", name=re.compile(r"メタン削減")).first.click()
+    login(editor, next_url="/admin/")
+    panel = page.locator("section#correction-requests")
+    expect(panel).to_contain_text("1 correction request is open.")
+    (row,) = panel.locator("tbody tr").all()  # the one open request, by its explainer
+    expect(row).to_contain_text(TEXT[:20])
+    row.get_by_role("link").click()
     page.locator("#id_decision").select_option("accepted")
     page.locator("#id_new_correction_note").fill(
         "メタン削減の割合を「約2割」としていましたが、正しくは「約3割」です。"

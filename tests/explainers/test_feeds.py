@@ -176,9 +176,10 @@ def test_feed_links_are_absolute_on_site_url(client, settings):
 
 
 def test_feed_shows_byline_full_name_and_no_email(client):
-    editor = UserFactory(
-        username="hanako", first_name="Hanako", last_name="Sato", email="hanako@newsroom.example"
-    )
+    from tests.factories import AuthorProfileFactory
+
+    editor = UserFactory(username="hanako", email="hanako@newsroom.example")
+    AuthorProfileFactory(user=editor, name="Hanako Sato")
     published(byline=editor)
     for name in ("feed_rss", "feed_atom"):
         body = client.get(feed_url(name)).content.decode()

@@ -304,12 +304,18 @@ def test_json_ld_lists_corrections(client):
 
 
 def test_json_ld_author_is_byline_person_without_email(client):
-    editor = UserFactory(
-        username="taro", first_name="Taro", last_name="Yamada", email="taro@newsroom.example"
-    )
+    from pages.seo import absolute_url, author_path
+    from tests.factories import AuthorProfileFactory
+
+    editor = UserFactory(username="taro", email="taro@newsroom.example")
+    profile = AuthorProfileFactory(user=editor, name="Taro Yamada")
     explainer = published(byline=editor)
     body, doc = page(client, explainer)
-    assert json_ld(doc)["author"] == {"@type": "Person", "name": "Taro Yamada"}
+    assert json_ld(doc)["author"] == {
+        "@type": "Person",
+        "name": "Taro Yamada",
+        "url": absolute_url(author_path(profile, explainer.language)),
+    }
     assert "taro@newsroom.example" not in body
 
 

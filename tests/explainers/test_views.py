@@ -1,6 +1,7 @@
 import datetime
 import re
 
+import lxml.html
 import pytest
 from django.db import DatabaseError
 from django.template import loader
@@ -285,10 +286,26 @@ def test_section_body_cannot_run_script(client):
     assert 'href="javascript:' not in html
 
 
-def test_byline_names_the_editor(client):
+def test_byline_names_the_editor_by_their_author_profile(client):
+    from tests.factories import AuthorProfileFactory
+
     byline = UserFactory(username="hanako", first_name="Hanako", last_name="Sato")
+    profile = AuthorProfileFactory(user=byline, name="Hanako Sato")
     explainer = published(byline=byline)
-    assert "By Hanako Sato" in html_of(client.get(explainer.get_absolute_url()))
+    doc = lxml.html.fromstring(html_of(client.get(explainer.get_absolute_url())))
+    (byline_element,) = doc.xpath('//span[@class="byline"]')
+    assert byline_element.text_content() == "By Hanako Sato"
+    (link,) = byline_element.xpath(".//a")
+    assert link.get("href") == profile.get_absolute_url()
+
+
+def test_a_byline_without_an_author_profile_is_the_newsroom(client):
+    # A full name on the account is not a public profile: nobody chose to be named.
+    byline = UserFactory(username="hanako", first_name="Hanako", last_name="Sato", is_staff=True)
+    explainer = published(byline=byline)
+    html = html_of(client.get(explainer.get_absolute_url()))
+    assert "By The newsroom" in html
+    assert "Hanako" not in html and "hanako" not in html
 
 
 def test_comments_area_is_a_labelled_section(client):

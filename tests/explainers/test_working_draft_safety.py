@@ -195,7 +195,13 @@ def test_scheduling_says_when_in_the_email_and_links_no_page_yet(
 
 
 def test_the_preview_of_a_working_draft_is_the_live_page_with_its_text(live, editor):
-    from tests.factories import CommentFactory, CorrectionFactory, TopicFactory, UserFactory
+    from tests.factories import (
+        AuthorProfileFactory,
+        CommentFactory,
+        CorrectionFactory,
+        TopicFactory,
+        UserFactory,
+    )
 
     topic = TopicFactory()
     live.topics.add(topic)
@@ -211,9 +217,9 @@ def test_the_preview_of_a_working_draft_is_the_live_page_with_its_text(live, edi
     draft.title = "Rates, and then"
     draft.save()
     # The byline is the live explainer's (whatever the draft row holds).
-    Explainer.objects.filter(pk=live.pk).update(
-        byline=UserFactory(first_name="Hana", last_name="Sato")
-    )
+    hana = UserFactory(first_name="Hana", last_name="Sato", is_staff=True)
+    AuthorProfileFactory(user=hana, name="Hana Sato")
+    Explainer.objects.filter(pk=live.pk).update(byline=hana)
     Explainer.objects.filter(pk=draft.pk).update(byline=editor)
     live.refresh_from_db()
     before = Explainer.objects.filter(pk__in=[live.pk, draft.pk]).order_by("pk")

@@ -517,13 +517,15 @@ def test_a_commenters_new_name_is_on_the_pages_they_commented_on(client, explain
 
 
 def test_an_editors_new_name_is_on_their_bylines(client, editor):
-    from readers.services import reader_profile_update
+    from readers.services import author_profile_save
+    from tests.factories import AuthorProfileFactory
 
-    reader_profile_update(user=editor, display_name="Hanako Editor")
+    profile = AuthorProfileFactory(user=editor, name="Hanako Editor")
     explainer = live(byline=editor)
     url = explainer.get_absolute_url()
     assert shows(client, url, "Hanako Editor")
-    reader_profile_update(user=editor, display_name="Hanako Sato")
+    profile.name = "Hanako Sato"
+    author_profile_save(by=editor, profile=profile)
     assert shows(client, url, "Hanako Sato")
 
 

@@ -36,6 +36,7 @@ from explainers.models import (
     Topic,
 )
 from explainers.services import correction_add, explainer_publish
+from readers.models import AuthorProfile
 
 
 def upsert(model, lookup: dict, values: dict):
@@ -107,6 +108,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.load_users()
             editor = users["editor"]
+            # The demo editor keeps a public author page, as a newsroom's writers would.
+            AuthorProfile.objects.get_or_create(
+                user=editor,
+                defaults={
+                    "name": "Hanako Sato",
+                    "bio": "Explains energy, farming and city transport for Kaisetsu.",
+                },
+            )
             topics = self.load_topics()
             sources = self.load_sources(now)
             explainers = {
