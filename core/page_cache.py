@@ -13,9 +13,8 @@ every anonymous reader until something it shows changes. What it holds:
   before the view runs, so nothing outside the key can reach the page. `params` may map a
   name to the values the view takes (a collection, or a test such as `str.isdigit`): another
   value is dropped too, so `?csort=x1`, `?csort=x2`… are one page (the default), not one entry
-  each. A parameter in
-  `bypass` (the "your comment awaits moderation" notice) makes the request a private,
-  uncached render. The stored response varies on nothing, so `Vary: Cookie` and
+  each. A parameter in `bypass` (the "your comment awaits moderation" notice) makes the
+  request a private, uncached render. The stored response varies on nothing, so `Vary: Cookie` and
   `Vary: Accept-Language` are removed from it: pages under a language prefix do not read the
   language from the request, and pages without one are built in a fixed language.
 - **Invalidation by tags.** A view calls `depend(request, *tags)` *before* it reads the data a
@@ -84,10 +83,10 @@ class SharedPage:
     params: frozenset[str] = frozenset()
     bypass: frozenset[str] = frozenset()
     # name -> the test a value must pass to stay in the request (and the key).
-    accepts: tuple = ()
+    accepts: dict = field(default_factory=dict, hash=False, compare=False)
 
     def keeps(self, name: str, value: str) -> bool:
-        test = dict(self.accepts).get(name)
+        test = self.accepts.get(name)
         return test is None or test(value)
 
 
@@ -113,11 +112,9 @@ def shared_page(view, *, params=(), bypass=(), depends=None):
             depends(request, **kwargs)
         return view(request, *args, **kwargs)
 
-    accepts = ()
+    accepts = {}
     if isinstance(params, dict):
-        accepts = tuple(
-            (name, test) for name, allowed in params.items() if (test := _value_test(allowed))
-        )
+        accepts = {name: test for name, allowed in params.items() if (test := _value_test(allowed))}
     shared_view.shared_page = SharedPage(
         params=frozenset(params), bypass=frozenset(bypass), accepts=accepts
     )

@@ -61,13 +61,16 @@ class CorrectionRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         request = self.instance
         if "duplicate_of" in self.fields:  # absent for a reader with view permission only
-            self.fields["duplicate_of"].queryset = CorrectionRequest.objects.filter(
-                explainer_id=request.explainer_id
-            ).exclude(pk=request.pk)
+            # Each option's label names its explainer: fetched with it, not once per option.
+            self.fields["duplicate_of"].queryset = (
+                CorrectionRequest.objects.filter(explainer_id=request.explainer_id)
+                .exclude(pk=request.pk)
+                .select_related("explainer")
+            )
         if "correction" in self.fields:
             self.fields["correction"].queryset = Correction.objects.filter(
                 explainer_id=request.explainer_id
-            )
+            ).select_related("explainer")
         if request.is_decided:
             # Decided once; the reader has been told.
             self.fields.pop("decision", None)

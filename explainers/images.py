@@ -1,7 +1,8 @@
 """Editors' images: the checks an upload must pass, and the renditions pages show.
 
-Every stored image (an explainer's lead image, a section's figure) is checked when it is
-uploaded (`check_image`, run by the admin's form field and by the model field's validator):
+An explainer's lead image and a section's figure are checked when they are uploaded (an
+author's portrait, in `readers`, which may not import this module, gets Django's own image
+check only) (`check_image`, run by the admin's form field and by the model field's validator):
 real image content in a format we serve, at most `KAISETSU_IMAGE_MAX_BYTES` and
 `KAISETSU_IMAGE_MAX_PIXELS` (the pixel count is read from the header, before anything is
 decoded, so a decompression bomb is refused without being opened).
@@ -168,7 +169,9 @@ def _flatten(image):
 
 
 def _strip_location(storage, name: str, image) -> None:
-    """Rewrite the stored original without its EXIF GPS block (the rest of EXIF is kept)."""
+    """Rewrite the stored original without its EXIF GPS block. The rest of EXIF is kept, but
+    the image is encoded again (JPEG and WebP at quality 95; a JPEG keeps its ICC profile, a
+    WebP does not; an animated image keeps its first frame only)."""
     exif = image.getexif()
     if GPS_IFD not in exif:
         return

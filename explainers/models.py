@@ -545,7 +545,7 @@ class Explainer(EditorTextMixin, models.Model):
     @property
     def byline_name(self) -> str:
         """The byline as readers see it (`readers.byline_name`: the author profile's name,
-        else `public_name`; never a login), or ""."""
+        else the newsroom; never a login), or ""."""
         return byline_name(self.byline) if self.byline_id else ""
 
     @property

@@ -12,7 +12,6 @@ that records a `WorkflowEmailOptOut`.
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -165,10 +164,9 @@ def workflow_email_deliver(
             logger.error("Gave up sending a workflow email to user %s: %s", user_id, error)
             return "failed"
         logger.warning("Workflow email to user %s failed (%s); trying again", user_id, error)
-        job = tasks.send_workflow_email
-        if job.get_backend().supports_defer:
-            job = job.using(run_after=timezone.now() + timedelta(seconds=delay))
-        job.enqueue(
+        enqueue_in_transaction(
+            tasks.send_workflow_email,
+            delay=delay,
             user_id=user_id,
             event=event,
             explainer_id=explainer_id,

@@ -1,8 +1,9 @@
 """The newsroom dashboard: the panels on the admin's front page, each a short list with its
 count in words and a link to the filtered admin list holding the same rows.
 
-Each panel runs a fixed number of queries (a count and at most `PANEL_ROWS` rows, plus one
-for the people named), so the page costs the same at ten explainers or ten thousand. Who sees
+Each panel runs a fixed number of queries (a count and at most `PANEL_ROWS` rows, plus a
+fixed few more: the people named, and for the draft panels their working drafts), so the page
+costs the same at ten explainers or ten thousand. Who sees
 which panel follows their permissions, which is what the newsroom's groups give:
 
 - contributors (change explainers, no publishing): their own drafts and what they submitted;

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.text import clean_name, slug_base
+from core.text import clean_name, clean_text, slug_base
 
 # What readers see where a staff member has no public name of their own.
 NEWSROOM_NAME = _("The newsroom")
@@ -195,6 +195,7 @@ class AuthorProfile(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_name(self.name)
+        self.bio = clean_text(self.bio)  # editor text: the control-character rule
         if not self.slug:
             self.slug = self.unique_slug()
         super().save(*args, **kwargs)

@@ -100,7 +100,7 @@ def author_profile_save(*, by, profile) -> AuthorProfile:
 
 
 def author_profile_delete(*, by, profile) -> None:
-    """Remove an author page; the bylines go back to `public_name()` and link nowhere."""
+    """Remove an author page; the bylines go back to the newsroom and link nowhere."""
     if not author_profile_may_edit(by, profile):
         raise PermissionDenied("Only the author or a superuser may remove an author profile.")
     user, slug = profile.user, profile.slug
