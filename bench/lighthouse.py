@@ -2,13 +2,20 @@
 
     .venv/bin/python bench/lighthouse.py             # after `npm ci` in bench/lighthouse/
     .venv/bin/python bench/lighthouse.py --strict    # exit 1 unless every score is 100
+    .venv/bin/python bench/lighthouse.py --only Japanese --runs 5 --keep-reports
 
 Builds a throwaway site as production runs it (DEBUG off, `config.settings_bench`, hashed and
-compressed static files, gunicorn), in a temporary directory: a fresh SQLite database with the
-demo content (`manage.py load_demo`: the Japanese seed-shaped explainer and the others), its
-media served by Django (KAISETSU_SERVE_MEDIA=1) as nginx serves them in production.
+compressed static files, gunicorn behind nginx with deploy/nginx's configuration, as
+bench/run.py runs it), in a temporary directory: a fresh SQLite database with the demo content
+(`manage.py load_demo`: the Japanese seed-shaped explainer and the others). Without nginx,
+gunicorn serves static files and media itself (KAISETSU_SERVE_MEDIA=1): slower than
+production, since a phone then waits on two sync workers for every stylesheet.
 Then Lighthouse (pinned in bench/lighthouse/package-lock.json) runs Debian's Chromium
-(CHROME_PATH, default /usr/bin/chromium) headless against each page: home, an explainer in
+(CHROME_PATH, default /usr/bin/chromium) headless against each page, on a machine with a
+Japanese font as every reader's phone has (Debian's fonts-noto-cjk; without one, Chromium
+looks for a fallback glyph by glyph and the Japanese explainer's layout cost doubled, 700-980
+ms instead of 340-400 ms of style and layout under the phone's throttling, which cost it 1 to
+3 points of performance; the script refuses to run without one): home, an explainer in
 Japanese and one in English, a topic, a source, an author, search in Japanese and in English,
 each in both interface languages where it has one, with the mobile and the desktop presets. Prints a
 table of the performance, accessibility, best-practices and SEO scores, lists every audit
@@ -34,10 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+STAMP = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import free_port  # noqa: E402 - bench/run.py, beside this file
+from run import free_port, nginx_config  # noqa: E402 - bench/run.py, beside this file
 
 
 def manage(env, *command, capture=False):
@@ -83,7 +91,9 @@ def pages(env, base):
     return {name: base + path for name, path in found.items()}
 
 
-def run_lighthouse(url, preset, chrome):
+def run_lighthouse(url, preset, chrome, *, attempts=3, keep=None):
+    """One Lighthouse run: (scores, failed audits). Lighthouse sometimes fails to record its
+    trace (NO_NAVSTART, a runtime error on its side, not a score): that run is tried again."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [
             str(LIGHTHOUSE),
@@ -95,8 +105,25 @@ def run_lighthouse(url, preset, chrome):
         ]
         if preset == "desktop":
             command.append("--preset=desktop")
-        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chrome}, timeout=300)
+        if keep is not None:
+            command.append("--save-assets")  # the trace too, beside the report
+        for attempt in range(1, attempts + 1):
+            done = subprocess.run(
+                command, env={**os.environ, "CHROME_PATH": chrome}, timeout=300, check=False
+            )
+            if done.returncode == 0:
+                break
+            if attempt == attempts:
+                raise subprocess.CalledProcessError(done.returncode, command)
+            print(f"  (Lighthouse failed on {url}, {preset}; trying again)")
         report = json.loads(Path(out.name).read_text())
+        if keep is not None:
+            shutil.copyfile(out.name, keep)
+            trace = Path(out.name).with_suffix("").with_name(Path(out.name).stem + "-0.trace.json")
+            if trace.exists():
+                shutil.move(trace, keep.with_suffix(".trace.json"))
+            for leftover in Path(out.name).parent.glob(Path(out.name).stem + "-0.*"):
+                leftover.unlink()
     scores = {name: report["categories"][name]["score"] for name in CATEGORIES}
     failed = sorted(
         audit["id"]
@@ -107,6 +134,17 @@ def run_lighthouse(url, preset, chrome):
         and audit["id"] in _scored_audits(report)
     )
     return scores, failed
+
+
+def japanese_fonts() -> list[str]:
+    """The fonts fontconfig (which Chromium asks on Linux) has for Japanese text."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line for line in listed.splitlines() if line.strip()]
 
 
 def _scored_audits(report):
@@ -123,15 +161,47 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--strict", action="store_true", help="exit 1 unless all are 100")
     parser.add_argument("--chrome", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--only", help="measure only the pages whose name contains this")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs per page (each run's scores are kept)"
+    )
+    parser.add_argument(
+        "--keep-reports", action="store_true", help="keep each full report in bench/results/"
+    )
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit("Lighthouse is not installed: cd bench/lighthouse && npm ci (or: make lighthouse)")
     if not Path(args.chrome).exists():
         sys.exit(f"No Chromium at {args.chrome}: apt-get install -y chromium (or set CHROME_PATH)")
+    if not japanese_fonts():
+        sys.exit(
+            "No Japanese font on this machine (fc-list :lang=ja is empty): Chromium would fall "
+            "back glyph by glyph and lay out every Japanese page at about twice the cost any "
+            "reader's device pays. apt-get install -y --no-install-recommends fonts-noto-cjk"
+        )
 
     tmp = Path(tempfile.mkdtemp(prefix="kaisetsu-lighthouse-"))
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+    )
+    if nginx:
+        # As production serves it: nginx in front (static files and media from disk, pages
+        # through its cache), gzip on for pages as Debian's nginx.conf has it.
+        nginx_port = nginx_config(
+            tmp / "nginx",
+            app_port=port,
+            static_root=tmp / "static",
+            media_root=tmp / "media",
+            http_extra="gzip on;",
+        )
+        base = f"http://127.0.0.1:{nginx_port}"
+    else:
+        print(
+            "note: nginx is not installed (apt-get install -y nginx-light): gunicorn serves "
+            "static files and media itself, slower than production"
+        )
+        base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_bench",
@@ -140,12 +210,13 @@ def main():
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "MEDIA_ROOT": str(tmp / "media"),
         "BENCH_STATIC_ROOT": str(tmp / "static"),
-        "KAISETSU_SERVE_MEDIA": "1",
+        "KAISETSU_SERVE_MEDIA": "" if nginx else "1",
+        "KAISETSU_TRUSTED_PROXY_COUNT": "1" if nginx else "0",
         "BENCH_FLOOR_FILE": os.devnull,
         "SITE_URL": base,
         "REDIS_URL": "",
     }
-    server = None
+    server = front = None
     try:
         print("== migrate, load_demo, collectstatic")
         manage(env, "migrate", "--noinput", "-v0")
@@ -158,6 +229,13 @@ def main():
             stdout=(tmp / "gunicorn.log").open("w"),
             stderr=subprocess.STDOUT,
         )
+        if nginx:
+            prefix = tmp / "nginx"
+            front = subprocess.Popen(
+                [nginx, "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-e", "stderr"],
+                stdout=(tmp / "nginx.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
         for _ in range(100):
             try:
                 urllib.request.urlopen(base + "/robots.txt", timeout=2).read()
@@ -166,20 +244,29 @@ def main():
                 time.sleep(0.1)
         results = {}
         print(f"{'page':<32} perf  a11y  best   seo  (failed audits)")
+        RESULTS.mkdir(parents=True, exist_ok=True)
         for name, url in pages(env, base).items():
+            if args.only and args.only not in name:
+                continue
             for preset in ("mobile", "desktop"):
-                scores, failed = run_lighthouse(url, preset, args.chrome)
-                results[f"{name}, {preset}"] = {"url": url, "scores": scores, "failed": failed}
-                shown = "  ".join(f"{score * 100:>4.0f}" for score in scores.values())
-                print(f"{name + ', ' + preset:<32} {shown}  {' '.join(failed)}")
+                for run in range(1, args.runs + 1):
+                    label = f"{name}, {preset}" + (f" #{run}" if args.runs > 1 else "")
+                    keep = None
+                    if args.keep_reports:
+                        slug = "".join(c if c.isalnum() else "-" for c in label).strip("-")
+                        keep = RESULTS / f"lighthouse-{STAMP}-{slug}.json"
+                    scores, failed = run_lighthouse(url, preset, args.chrome, keep=keep)
+                    results[label] = {"url": url, "scores": scores, "failed": failed}
+                    shown = "  ".join(f"{score * 100:>4.0f}" for score in scores.values())
+                    print(f"{label:<32} {shown}  {' '.join(failed)}")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for process in (front, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"lighthouse-{stamp}.json"
+    out = RESULTS / f"lighthouse-{STAMP}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     below = [name for name, r in results.items() if min(r["scores"].values()) < 1]
     print(f"\n{len(results) - len(below)} of {len(results)} pages score 100 in all four; {out}")

@@ -236,6 +236,61 @@ def own_children_ticks():
 # The bench ------------------------------------------------------------------------------
 
 
+def nginx_config(prefix, *, app_port, static_root, media_root, http_extra=""):
+    """deploy/nginx's http and proxy pieces, production paths mapped into `prefix`, inside a
+    small http{} of our own (no TLS), listening on a free port (returned). `http_extra` adds
+    directives to the http{} block."""
+    for sub in ("conf", "cache", "temp"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    mapping = {
+        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
+        "/var/cache/nginx/kaisetsu": str(prefix / "cache"),
+        "/srv/kaisetsu/staticfiles/": f"{static_root}/",
+        "/srv/kaisetsu/media/": f"{media_root}/",
+    }
+    for piece in ("kaisetsu-http.conf", "kaisetsu-proxy.conf"):
+        config = (NGINX_DIR / piece).read_text()
+        for production, here in mapping.items():
+            config = config.replace(production, here)
+        (prefix / "conf" / piece).write_text(config)
+    port = free_port()
+    mime = "/etc/nginx/mime.types"
+    types = f"include {mime};" if os.path.exists(mime) else "types { text/html html; }"
+    # Run as root (a container), the workers would be `nobody`, who cannot read the
+    # temporary directory: keep them as this user.
+    user = "user root;" if os.geteuid() == 0 else ""
+    temp = prefix / "temp"
+    (prefix / "nginx.conf").write_text(
+        f"""{user}
+worker_processes 2;
+daemon off;
+pid {prefix / "nginx.pid"};
+error_log {prefix / "error.log"} warn;
+events {{ worker_connections 1024; }}
+http {{
+    {types}
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    client_body_temp_path {temp}/client;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    {http_extra}
+    include {prefix / "conf" / "kaisetsu-http.conf"};
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost 127.0.0.1;
+        include {prefix / "conf" / "kaisetsu-proxy.conf"};
+    }}
+}}
+"""
+    )
+    return port
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -440,55 +495,12 @@ class Bench:
         self.wait_for(f"http://127.0.0.1:{self.app_port}/robots.txt", "gunicorn", "gunicorn.log")
 
     def nginx_config(self):
-        """deploy/nginx's http and proxy pieces, production paths mapped into the temporary
-        directory, inside a small http{} of our own (no TLS)."""
         prefix = self.tmp / "nginx"
-        for sub in ("conf", "cache", "temp"):
-            (prefix / sub).mkdir(parents=True, exist_ok=True)
-        mapping = {
-            "server 127.0.0.1:8000;": f"server 127.0.0.1:{self.app_port};",
-            "/var/cache/nginx/kaisetsu": str(prefix / "cache"),
-            "/srv/kaisetsu/staticfiles/": f"{self.tmp / 'static'}/",
-            "/srv/kaisetsu/media/": f"{self.tmp / 'media'}/",
-        }
-        for piece in ("kaisetsu-http.conf", "kaisetsu-proxy.conf"):
-            config = (NGINX_DIR / piece).read_text()
-            for production, here in mapping.items():
-                config = config.replace(production, here)
-            (prefix / "conf" / piece).write_text(config)
-        self.nginx_port = free_port()
-        mime = "/etc/nginx/mime.types"
-        types = f"include {mime};" if os.path.exists(mime) else "types { text/html html; }"
-        # Run as root (a container), the workers would be `nobody`, who cannot read the
-        # temporary directory: keep them as this user.
-        user = "user root;" if os.geteuid() == 0 else ""
-        temp = prefix / "temp"
-        (prefix / "nginx.conf").write_text(
-            f"""{user}
-worker_processes 2;
-daemon off;
-pid {prefix / "nginx.pid"};
-error_log {prefix / "error.log"} warn;
-events {{ worker_connections 1024; }}
-http {{
-    {types}
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65;
-    client_body_temp_path {temp}/client;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {prefix / "conf" / "kaisetsu-http.conf"};
-    server {{
-        listen 127.0.0.1:{self.nginx_port};
-        server_name localhost 127.0.0.1;
-        include {prefix / "conf" / "kaisetsu-proxy.conf"};
-    }}
-}}
-"""
+        self.nginx_port = nginx_config(
+            prefix,
+            app_port=self.app_port,
+            static_root=self.tmp / "static",
+            media_root=self.tmp / "media",
         )
         return prefix
 
