@@ -8,6 +8,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 from django_tasks_db import DatabaseBackend
 
 
@@ -38,3 +39,11 @@ def mail_retry_delay(attempts: int) -> int | None:
     """Seconds before the next try after `attempts` failed ones; None when none are left."""
     delays = settings.COMMENTS_NOTIFICATION_RETRY_DELAYS
     return delays[attempts - 1] if attempts <= len(delays) else None
+
+
+@task()
+def purge_unused_media() -> int:
+    """Delete the uploads and renditions no row or revision names any more (`core.media`)."""
+    from . import media
+
+    return len(media.unused_media_delete())

@@ -20,8 +20,8 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
 from core import text
+from core.images import CheckedImageFormField
 
-from .images import CheckedImageFormField
 from .models import Explainer, Topic
 
 # Far above any real position, so rows parked there cannot collide with the new order.
@@ -187,7 +187,7 @@ def clear_prefill_leftover(form, cleaned_data, source_field):
     return cleaned_data
 
 
-# Every image the admin takes is checked with our messages (explainers.images) before Django's.
+# Every image the admin takes is checked with our messages (core.images) before Django's.
 CHECKED_IMAGES = {models.ImageField: {"form_class": CheckedImageFormField}}
 
 

@@ -19,10 +19,10 @@ from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from core import text
+from core import images, text
 from core.sanitize import markdown_to_html
 from core.search_tokens import parse_query
-from explainers import images, search
+from explainers import search
 from readers.models import author_profile_of, byline_name
 
 
@@ -395,7 +395,7 @@ class Explainer(EditorTextMixin, models.Model):
     # The note of the last "Request changes", shown to the author until they submit again.
     review_note = models.TextField(_("changes requested"), blank=True, editable=False)
     # The lead image: on the page, on home and topic cards and as og:image. Its renditions
-    # (explainers.images) are derived on write, by refresh_derived.
+    # (core.images) are derived on write, by refresh_derived.
     lead_image = models.ImageField(
         _("lead image"),
         upload_to="lead/%Y/%m/",
@@ -574,7 +574,7 @@ class Explainer(EditorTextMixin, models.Model):
 
     def refresh_renditions(self) -> None:
         """Make the renditions of the lead image and of every section's figure that were not
-        made from the file they hold now (explainers.images); one query when none changed."""
+        made from the file they hold now (core.images); one query when none changed."""
         manager = Explainer.objects.db_manager(self._state.db)
         made = images.renditions_for(self.lead_image, self.lead_image_renditions)
         if made != self.lead_image_renditions:

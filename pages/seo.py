@@ -72,7 +72,7 @@ def author_path(author, language: str) -> str:
 
 def share_image(explainer: Explainer) -> dict:
     """The image link previews show (og:image, JSON-LD image): the lead image, else the first
-    section figure; its 1200×630 crop where renditions exist (explainers.images), else the
+    section figure; its 1200×630 crop where renditions exist (core.images), else the
     original. {"url", "width", "height", "alt"}, or {} when the explainer has no image."""
     candidates = [(explainer.lead_picture, explainer.lead_image_alt)]
     candidates += [

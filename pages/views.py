@@ -18,12 +18,12 @@ from comments.submission import closed_reason, comments_close_at
 from comments.suspensions import suspension_in_force, suspension_notice
 from comments.threads import featured_page, thread_page
 from core import page_cache
+from core.images import Picture
 from core.search_tokens import highlight, parse_query, snippet
 from core.text import clean_text
 from desk.queries import attach_prompts
 from explainers import cache as reader_pages
 from explainers.drafts import CONTENT_FIELDS
-from explainers.images import Picture
 from explainers.models import Explainer, Language, SourceArticle, Topic
 from pages.queries import load_parts, published_count, related_explainers
 from readers.models import AuthorProfile

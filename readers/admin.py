@@ -3,6 +3,9 @@ edit anyone's). Saving goes through `readers.services`, which decides who may an
 the pages that show the profile."""
 
 from django.contrib import admin
+from django.db import models
+
+from core import images
 
 from . import services
 from .models import AuthorProfile
@@ -13,6 +16,8 @@ class AuthorProfileAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "modified_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["modified_at"]
+    # The portrait is checked with our messages (core.images) before Django's own check.
+    formfield_overrides = {models.ImageField: {"form_class": images.CheckedImageFormField}}
 
     def get_fields(self, request, obj=None):
         fields = ["name", "slug", "bio", "portrait"]

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core import images
 from core.text import clean_name, clean_text, slug_base
 
 # What readers see where a staff member has no public name of their own.
@@ -175,11 +176,12 @@ class AuthorProfile(models.Model):
         width_field="portrait_width",
         height_field="portrait_height",
         blank=True,
+        validators=[images.validate_image_upload],
         help_text=_("Optional. A square photo works best."),
     )
     portrait_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     portrait_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # Derived on save (readers.services.author_profile_save, by explainers.images): widths for
+    # Derived on save (readers.services.author_profile_save, by core.images): widths for
     # srcset, WebP beside the original, with their dimensions; {} without a portrait.
     portrait_renditions = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -4,6 +4,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from core import images
 from core.text import clean_name
 
 from .models import AuthorProfile, ReaderProfile
@@ -59,16 +60,6 @@ def on_author_change(listener) -> None:
     _author_listeners.append(listener)
 
 
-# What makes an image's renditions, `(field_file, current) -> dict` (explainers.images, which
-# sits above this app, registers it in its ready()): without one a portrait has none and pages
-# show the original with its own dimensions.
-_renditions_makers = []
-
-
-def on_image_renditions(maker) -> None:
-    _renditions_makers.append(maker)
-
-
 def author_profile_may_edit(user, profile) -> bool:
     """Editors keep their own public profile; only a superuser edits someone else's."""
     if user.is_superuser:
@@ -89,11 +80,10 @@ def author_profile_save(*, by, profile) -> AuthorProfile:
         )
         profile.full_clean()
         profile.save()  # stores an uploaded portrait: its renditions are made from the file
-        for maker in _renditions_makers:
-            renditions = maker(profile.portrait, profile.portrait_renditions)
-            if renditions != profile.portrait_renditions:
-                profile.portrait_renditions = renditions
-                AuthorProfile.objects.filter(pk=profile.pk).update(portrait_renditions=renditions)
+        renditions = images.renditions_for(profile.portrait, profile.portrait_renditions)
+        if renditions != profile.portrait_renditions:
+            profile.portrait_renditions = renditions
+            AuthorProfile.objects.filter(pk=profile.pk).update(portrait_renditions=renditions)
         for listener in _author_listeners:
             listener(profile.user, {old_slug, profile.slug} - {None})
     return profile

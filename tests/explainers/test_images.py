@@ -1,4 +1,4 @@
-"""Editors' images (explainers/images.py): upload checks, renditions made on write, and the
+"""Editors' images (core/images.py): upload checks, renditions made on write, and the
 markup pages give them (srcset, sizes, width/height, lazy loading, og:image)."""
 
 import io
@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
-from explainers import images
+from core import images
 from explainers.demo import content
 from explainers.drafts import explainer_draft_start, explainer_publish_changes
 from explainers.models import DetailSection, Explainer

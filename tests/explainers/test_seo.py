@@ -231,7 +231,7 @@ def test_og_image_is_first_section_figure(client):
         figure_alt="A chart of rates",
     )
     _, doc = page(client, explainer)
-    # Its 1200×630 crop (explainers.images), made when the explainer was refreshed.
+    # Its 1200×630 crop (core.images), made when the explainer was refreshed.
     og = DetailSection.objects.get(pk=section.pk).figure_renditions["og"]["name"]
     assert og.startswith("renditions/")
     image = f"https://kaisetsu.example.jp/media/{og}"

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -353,8 +354,6 @@ def test_a_superuser_edits_anyones_profile(client, contributor):
 
 
 def test_the_service_refuses_someone_elses_profile(editor, contributor):
-    from django.core.exceptions import PermissionDenied
-
     theirs = AuthorProfileFactory(user=contributor, name="Theirs")
     theirs.name = "Hijacked"
     with pytest.raises(PermissionDenied):
@@ -375,4 +374,29 @@ def test_a_file_that_is_not_an_image_is_a_form_error(client, editor, settings, t
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["portrait"]
+    assert not AuthorProfile.objects.exists()
+
+
+def test_a_portrait_gets_the_same_upload_limits_as_every_image(client, editor, settings, tmp_path):
+    """A portrait past the pixel limit is refused with the image checks' own message (read
+    from the header, before decoding), as a lead image or a figure would be."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.KAISETSU_IMAGE_MAX_PIXELS = 100 * 100
+    client.force_login(editor)
+    response = client.post(
+        f"{ADMIN_CHANGELIST}add/", {"name": "Hanako Sato", "slug": "", "portrait": png(200, 150)}
+    )
+    assert response.status_code == 200
+    (error,) = response.context["adminform"].form.errors.as_data()["portrait"]
+    assert error.code == "image_too_many_pixels"
+    assert not AuthorProfile.objects.exists()
+
+
+def test_the_portrait_field_checks_uploads_outside_the_admin_too(editor, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.KAISETSU_IMAGE_MAX_PIXELS = 100 * 100
+    profile = AuthorProfile(user=editor, name="Hanako Sato", portrait=png(200, 150))
+    with pytest.raises(ValidationError) as raised:
+        author_profile_save(by=editor, profile=profile)
+    assert raised.value.error_dict["portrait"][0].code == "image_too_many_pixels"
     assert not AuthorProfile.objects.exists()

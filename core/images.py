@@ -1,14 +1,15 @@
 """Editors' images: the checks an upload must pass, and the renditions pages show.
 
-An explainer's lead image and a section's figure are checked when they are uploaded (an
-author's portrait, in `readers`, which may not import this module, gets Django's own image
-check only) (`check_image`, run by the admin's form field and by the model field's validator):
+Every image the newsroom uploads (an explainer's lead image, a section's figure, an author's
+portrait) is checked when it is uploaded (`check_image`, run by the admin's form field and by
+the model field's validator):
 real image content in a format we serve, at most `KAISETSU_IMAGE_MAX_BYTES` and
 `KAISETSU_IMAGE_MAX_PIXELS` (the pixel count is read from the header, before anything is
 decoded, so a decompression bomb is refused without being opened).
 
-Renditions are derived data, made on write by `Explainer.refresh_derived()` (the one refresh
-after an explainer and its parts are saved) through `renditions_for()`: a few widths for
+Renditions are derived data, made on write through `renditions_for()` (for explainers by
+`Explainer.refresh_derived()`, the one refresh after an explainer and its parts are saved;
+for portraits by `readers.services.author_profile_save`): a few widths for
 `srcset` in the original's format (GIF becomes PNG) and in WebP, and a 1200×630 crop for
 `og:image`, each stored with its dimensions in a JSON column beside the image
 (`Explainer.lead_image_renditions`, `DetailSection.figure_renditions`). The JSON names the
