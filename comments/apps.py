@@ -18,6 +18,7 @@ class CommentsConfig(AppConfig):
             "comments",
             exporter=privacy.comments_personal_data,
             eraser=privacy.comments_author_erase,
+            purger=privacy.comments_retention_purge,
         )
         # Comments show their author's public name.
         reader_services.on_public_name_change(privacy.author_renamed)

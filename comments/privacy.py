@@ -112,6 +112,19 @@ def guest_emails_purge(*, now=None) -> tuple[int, int]:
     return gone, comments
 
 
+def comments_retention_purge(now) -> dict:
+    """The comments' retention rule (registered with `readers.privacy`): old address hashes
+    and guests' addresses."""
+    comments, reports = comment_ips_purge(now=now)
+    subscriptions, guest_emails = guest_emails_purge(now=now)
+    return {
+        "comments": comments,
+        "reports": reports,
+        "guest_subscriptions": subscriptions,
+        "guest_emails": guest_emails,
+    }
+
+
 def comment_ips_purge(*, now=None) -> tuple[int, int]:
     """Forget addresses older than the retention period: (comments, reports) changed."""
     with transaction.atomic():

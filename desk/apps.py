@@ -22,6 +22,7 @@ class DeskConfig(AppConfig):
             "desk",
             exporter=privacy.requests_personal_data,
             eraser=privacy.requests_author_erase,
+            purger=privacy.requests_retention_purge,
         )
 
         # The moderation queue shows when a comment led to a correction; comments cannot

@@ -5,7 +5,11 @@ deletes their account (editors may have acted on it), without the account, the a
 would be answered at, or the address hash.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from readers.privacy import iso
 
@@ -31,6 +35,29 @@ def requests_personal_data(user) -> dict:
             for request in requests.order_by("created_at", "pk")
         ]
     }
+
+
+def requests_retention_purge(now) -> dict:
+    """The retention rule for requests (registered with `readers.privacy`): after
+    COMMENTS_IP_RETENTION_DAYS the address hash goes (it only served flood control), and so
+    does the email, once it can no longer be needed: the request was decided that long ago,
+    or it is that old and its address was never confirmed (nothing is sent to it) or it was
+    caught as spam (no editor decides those). A
+    confirmed address on a request still open stays until its outcome has been told."""
+    cutoff = now - timedelta(days=settings.COMMENTS_IP_RETENTION_DAYS)
+    with transaction.atomic():
+        old = CorrectionRequest.objects.filter(created_at__lt=cutoff)
+        addresses = old.exclude(ip_hash="").update(ip_hash="")
+        emails = (
+            CorrectionRequest.objects.exclude(email="")
+            .filter(
+                Q(decided_at__lt=cutoff)
+                | Q(status=CorrectionRequest.Status.OPEN, created_at__lt=cutoff)
+                & (Q(email_confirmed_at__isnull=True) | Q(is_spam=True))
+            )
+            .update(email="", email_confirmed_at=None)
+        )
+    return {"request_addresses": addresses, "request_emails": emails}
 
 
 def requests_author_erase(user) -> int:

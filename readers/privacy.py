@@ -8,7 +8,10 @@ its AppConfig.ready():
 - an *eraser*: `(user) -> None`, run inside the deletion's transaction, before the account row
   goes, to anonymise what must stay (a published comment keeps its place in a thread);
 - a *keeper*: `(user) -> str | None`, a reason in words why the account cannot be deleted
-  here (a byline on an explainer), asked before anything is changed.
+  here (a byline on an explainer), asked before anything is changed;
+- a *purger*: `(now) -> dict`, the retention rule: forgets what is older than
+  COMMENTS_IP_RETENTION_DAYS (address hashes, guests' email addresses) and says how many rows
+  it changed. `personal_data_purge` runs them all (`manage.py purge_personal_data`, daily).
 
 WordPress's personal-data exporters and erasers work the same way.
 """
@@ -30,14 +33,28 @@ class PersonalData:
     exporter: Callable | None = None
     eraser: Callable | None = None
     keeper: Callable | None = None
+    purger: Callable | None = None
 
 
 _registry: dict[str, PersonalData] = {}
 
 
-def register(name: str, *, exporter=None, eraser=None, keeper=None) -> None:
+def register(name: str, *, exporter=None, eraser=None, keeper=None, purger=None) -> None:
     """Declare what an app holds about a person (see the module's docstring)."""
-    _registry[name] = PersonalData(name=name, exporter=exporter, eraser=eraser, keeper=keeper)
+    _registry[name] = PersonalData(
+        name=name, exporter=exporter, eraser=eraser, keeper=keeper, purger=purger
+    )
+
+
+def personal_data_purge(*, now=None) -> dict:
+    """Every app's retention rule, in one transaction: {app: what its purger changed}."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return {
+            entry.name: entry.purger(now)
+            for entry in _registry.values()
+            if entry.purger is not None
+        }
 
 
 def iso(value):

@@ -66,3 +66,11 @@ def account_email_enqueue(*, message: dict, attempt: int = 1, delay: int = 0) ->
     if delay and job.get_backend().supports_defer:
         job = job.using(run_after=timezone.now() + timedelta(seconds=delay))
     job.enqueue(message=message, attempt=attempt)
+
+
+@task()
+def purge_personal_data() -> dict:
+    """Forget what the retention rule says must go, in every app (`readers.privacy`)."""
+    from . import privacy
+
+    return privacy.personal_data_purge()

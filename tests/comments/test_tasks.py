@@ -90,11 +90,13 @@ def test_a_sent_email_is_never_sent_again_by_a_second_job(django_capture_on_comm
 def test_commands_enqueue_their_jobs(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     out = io.StringIO()
-    call_command("purge_comment_ips", stdout=out)
+    call_command("purge_personal_data", stdout=out)
+    call_command("purge_comment_ips", stdout=out)  # its old name
     call_command("send_moderation_digest", stdout=out)
     backend = tasks.purge_comment_ips.get_backend()
     assert [result.task.name for result in backend.results] == [
-        "purge_comment_ips",
+        "purge_personal_data",
+        "purge_personal_data",
         "send_moderation_digest",
     ]
     assert "Enqueued" in out.getvalue()
