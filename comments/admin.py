@@ -134,6 +134,28 @@ class ReadOnlyAdmin:
         return False
 
 
+class RetryFailedEmails:
+    """An outbox's "send the failed ones again" action (see core.tasks' outboxes): a
+    subclass says how (`retry_failed(request, queryset) -> count`) and who may
+    (`has_retry_permission`)."""
+
+    actions = ["retry"]
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = self.retry_failed(request, queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email is queued to be sent again.",
+                "%(count)d emails are queued to be sent again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = [
@@ -281,7 +303,7 @@ class ModerationActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class NotificationAdmin(RetryFailedEmails, ReadOnlyAdmin, admin.ModelAdmin):
     """The emails owed and what became of them. Rows are written by the services and the
     worker only; staff read them and retry the failed ones (the mail server never took them)."""
 
@@ -305,25 +327,13 @@ class NotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
-    actions = ["retry"]
 
     @admin.display(description=_("last error"))
     def error(self, obj):
         return Truncator(obj.last_error).chars(80)
 
-    @admin.action(description=_("Send the selected failed emails again"), permissions=["retry"])
-    def retry(self, request, queryset):
-        count = notifications_retry(queryset)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d email is queued to be sent again.",
-                "%(count)d emails are queued to be sent again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
+    def retry_failed(self, request, queryset):
+        return notifications_retry(queryset)
 
     def has_retry_permission(self, request):
         return request.user.has_perm(MODERATE_PERMISSION)

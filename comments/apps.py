@@ -7,10 +7,15 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self):
+        from core.tasks import register_outbox
         from readers import privacy as reader_privacy
         from readers import services as reader_services
 
-        from . import privacy
+        from . import privacy, tasks
+        from .models import Notification
+
+        # Its owed emails are handed on by requeue_notifications when a worker died.
+        register_outbox(Notification, tasks.send_notification)
 
         # A reader's comments go with their data download and are anonymised, not lost, when
         # they delete their account.

@@ -31,7 +31,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
+from core.tasks import (
+    MAIL_TRANSPORT_ERRORS,
+    enqueue_in_transaction,
+    mail_retry_delay,
+    outbox_requeue,
+    outbox_retry,
+)
 from readers.models import ReaderProfile, public_name
 from readers.unsubscribe import KINDS, guest_token, unsubscribe_url
 
@@ -425,36 +431,16 @@ def notification_deliver(*, notification_id: int, now=None) -> str:
 
 def notifications_retry(queryset) -> int:
     """Staff's retry of failed emails: back to pending with fresh attempts, and enqueued."""
-    count = 0
-    with transaction.atomic():
-        # Locked through its own table: the admin's queryset joins the (nullable) recipient.
-        failed = Notification.objects.select_for_update().filter(
-            pk__in=list(queryset.values_list("pk", flat=True)), status=Notification.Status.FAILED
-        )
-        for pk in failed.values_list("pk", flat=True):
-            _finish(pk, status=Notification.Status.PENDING, attempts=0)
-            enqueue_in_transaction(tasks.send_notification, notification_id=pk)
-            count += 1
-    return count
+    # By primary key: the admin's queryset joins the (nullable) recipient.
+    return outbox_retry(
+        Notification, tasks.send_notification, queryset.values_list("pk", flat=True)
+    )
 
 
 def notifications_requeue(*, now=None) -> int:
-    """Enqueue again what a dead worker held (claimed longer ago than the lease) and what is
-    overdue (pending past its next attempt by a lease: its job was lost). The claim makes a
-    duplicate job harmless. Run periodically (`manage.py requeue_notifications`)."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.COMMENTS_NOTIFICATION_LEASE_SECONDS)
-    owed = Notification.objects.filter(
-        Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
-        | Q(status=Notification.Status.PENDING, created_at__lt=stale, next_attempt_at__isnull=True)
-        | Q(status=Notification.Status.PENDING, next_attempt_at__lt=stale)
-    ).values_list("pk", flat=True)
-    count = 0
-    with transaction.atomic():
-        for pk in owed:
-            enqueue_in_transaction(tasks.send_notification, notification_id=pk)
-            count += 1
-    return count
+    """This outbox's share of `core.tasks.outboxes_requeue` (a dead worker's claims, lost
+    jobs), run periodically by `manage.py requeue_notifications`."""
+    return outbox_requeue(Notification, tasks.send_notification, now=now)
 
 
 # --- Hooks called by the services (inside their transaction) ------------------------------

@@ -8,6 +8,7 @@ enqueued by their management commands, run from cron or systemd timers.
 
 from django_tasks import task
 
+from core.tasks import outboxes_requeue
 from readers import privacy as reader_privacy
 
 from . import notifications
@@ -28,7 +29,7 @@ def send_moderation_digest() -> int:
 @task()
 def requeue_notifications() -> int:
     """Enqueue again the emails whose job was lost or whose worker died."""
-    return notifications.notifications_requeue()
+    return outboxes_requeue()
 
 
 @task()

@@ -1,5 +1,14 @@
-"""Background jobs (Django's tasks API): enqueueing them with a transaction, and the one rule
-for retrying an email (which errors are the mail server's, how long to wait)."""
+"""Background jobs (Django's tasks API): enqueueing them with a transaction, the one rule for
+retrying an email (which errors are the mail server's, how long to wait), and the outboxes'
+recovery.
+
+An *outbox* is a model of owed emails (`comments.Notification`, `desk.RequestNotification`)
+with `status` (pending, sending, sent, failed, skipped), `attempts`, `claimed_at`,
+`next_attempt_at` and `created_at`, and a task taking `notification_id` that claims and sends
+one row. Each app registers its outbox (`register_outbox`) in its AppConfig.ready();
+`outboxes_requeue` (`manage.py requeue_notifications`, every few minutes) hands on what a dead
+worker held or a lost job left pending, in every outbox, and `outbox_retry` is the admin's
+"send the failed ones again"."""
 
 import smtplib
 from datetime import timedelta
@@ -7,6 +16,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
@@ -47,3 +57,50 @@ def purge_unused_media() -> int:
     from . import media
 
     return len(media.unused_media_delete())
+
+
+_outboxes: list = []
+
+
+def register_outbox(model, send_task) -> None:
+    """Declare an outbox model and the task that sends one of its rows (see above)."""
+    _outboxes.append((model, send_task))
+
+
+def outbox_requeue(model, send_task, *, now=None) -> int:
+    """Enqueue again what a dead worker held (claimed longer ago than the lease) and what is
+    overdue (pending past its next attempt by a lease: its job was lost). The claim makes a
+    duplicate job harmless."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.COMMENTS_NOTIFICATION_LEASE_SECONDS)
+    Status = model.Status
+    owed = model.objects.filter(
+        Q(status=Status.SENDING, claimed_at__lt=stale)
+        | Q(status=Status.PENDING, created_at__lt=stale, next_attempt_at__isnull=True)
+        | Q(status=Status.PENDING, next_attempt_at__lt=stale)
+    ).values_list("pk", flat=True)
+    count = 0
+    with transaction.atomic():
+        for pk in owed:
+            enqueue_in_transaction(send_task, notification_id=pk)
+            count += 1
+    return count
+
+
+def outboxes_requeue(*, now=None) -> int:
+    """`outbox_requeue` for every registered outbox: how many emails were handed on."""
+    return sum(outbox_requeue(model, send_task, now=now) for model, send_task in _outboxes)
+
+
+def outbox_retry(model, send_task, pks) -> int:
+    """Staff's retry of failed emails: back to pending with fresh attempts, and enqueued."""
+    count = 0
+    with transaction.atomic():
+        failed = model.objects.select_for_update().filter(
+            pk__in=list(pks), status=model.Status.FAILED
+        )
+        for pk in failed.values_list("pk", flat=True):
+            model.objects.filter(pk=pk).update(status=model.Status.PENDING, attempts=0)
+            enqueue_in_transaction(send_task, notification_id=pk)
+            count += 1
+    return count

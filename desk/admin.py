@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from comments.admin import ReadOnlyAdmin
+from comments.admin import ReadOnlyAdmin, RetryFailedEmails
 from comments.models import Comment
 from comments.pipeline import HoldReason
 from explainers.models import Correction
@@ -262,8 +262,9 @@ class CorrectionCommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RequestNotification)
-class RequestNotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """The requesters' outbox, read-only: what is owed, sent or failed."""
+class RequestNotificationAdmin(RetryFailedEmails, ReadOnlyAdmin, admin.ModelAdmin):
+    """The requesters' outbox, read-only: what is owed, sent or failed, with the failed ones
+    sent again on request."""
 
     list_display = ["key", "kind", "outcome", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["kind", "status"]
@@ -281,3 +282,9 @@ class RequestNotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
+
+    def retry_failed(self, request, queryset):
+        return services.request_notifications_retry(actor=request.user, notifications=queryset)
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm(services.DECIDE_PERMISSION)

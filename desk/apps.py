@@ -11,9 +11,14 @@ class DeskConfig(AppConfig):
 
     def ready(self):
         from comments.moderation_queries import register_card_annotation
+        from core.tasks import register_outbox
         from readers import privacy as reader_privacy
 
-        from . import privacy
+        from . import privacy, tasks
+        from .models import RequestNotification
+
+        # The requesters' owed emails are handed on like the comments' when a worker died.
+        register_outbox(RequestNotification, tasks.send_request_notification)
         from .queries import led_to_correction
 
         # A reader's correction requests go with their data download, and lose the account

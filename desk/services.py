@@ -18,10 +18,11 @@ from comments import pipeline
 from comments.flood import flood_check
 from comments.models import Comment
 from comments.privacy import ip_hash
+from core.tasks import outbox_retry
 from explainers import cache as reader_pages
 from explainers.models import Correction, Explainer
 
-from . import notifications
+from . import notifications, tasks
 from .models import CorrectionComment, CorrectionRequest, RequestNotification
 
 DECIDE_PERMISSION = "desk.change_correctionrequest"
@@ -180,3 +181,11 @@ def correction_comment_unlink(*, link: CorrectionComment, actor) -> None:
         explainer = link.correction.explainer
         link.delete()
         reader_pages.explainer_page_changed(explainer)
+
+
+def request_notifications_retry(*, actor, notifications) -> int:
+    """The admin's "send again" for failed requester emails, by whoever decides requests:
+    back to pending with fresh attempts, and enqueued (`core.tasks.outbox_retry`)."""
+    _may(actor, DECIDE_PERMISSION)
+    pks = notifications.values_list("pk", flat=True)
+    return outbox_retry(RequestNotification, tasks.send_request_notification, pks)
