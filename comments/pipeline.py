@@ -177,6 +177,26 @@ def matching_words(body: str, kind: str) -> list[str]:
     return [word for word in words if word_matches(word, body)]
 
 
+def moderation_notice(mode: str, user=None) -> str:
+    """What the comment form tells the writer about moderation, from the rules `evaluate`
+    applies: on a held explainer every comment waits; otherwise a reader who is not trusted
+    waits under the site's pre-moderation, and anyone else is published at once unless a hold
+    (a link, a listed word) stops the comment."""
+    if mode == CommentMode.HELD:
+        return gettext(
+            "Every comment on this explainer is read by a moderator before it appears. Be kind "
+            "and stay on topic."
+        )
+    if settings.COMMENTS_PREMODERATION and not is_trusted(user):
+        return gettext(
+            "Comments are read by a moderator before they appear. Be kind and stay on topic."
+        )
+    return gettext(
+        "Your comment appears as soon as you send it, unless it needs a moderator's look. Be "
+        "kind and stay on topic."
+    )
+
+
 def evaluate(
     *, body: str, user=None, honeypot: str = "", issued_at=None, now=None, mode=CommentMode.OPEN
 ) -> Verdict:

@@ -22,7 +22,7 @@ from explainers.models import Explainer
 from readers.models import public_name
 from readers.unsubscribe import read_guest_token
 
-from . import notifications, reports, threads
+from . import notifications, pipeline, reports, threads
 from .flood import FloodLimitExceeded
 from .forms import CommentForm, ReportForm
 from .models import Comment
@@ -71,6 +71,7 @@ def comment_post(request, slug, comment_id=None):
         return render(request, "comments/comment_form.html", context, status=403)
     if user is not None:
         context["commenting_as"] = public_name(user)
+    context["moderation_notice"] = pipeline.moderation_notice(explainer.comment_mode, user)
     if request.method == "GET":
         context["form"] = CommentForm(explainer=explainer, user=user)
         return render(request, "comments/comment_form.html", context)

@@ -543,6 +543,11 @@ class Explainer(EditorTextMixin, models.Model):
         return self.comment_mode != CommentMode.CLOSED
 
     @property
+    def comments_held(self) -> bool:
+        """Whether every comment here waits for a moderator (the page says so to readers)."""
+        return self.comment_mode == CommentMode.HELD
+
+    @property
     def byline_name(self) -> str:
         """The byline as readers see it (`readers.byline_name`: the author profile's name,
         else the newsroom; never a login), or ""."""

@@ -2,6 +2,8 @@
 held (a sensitive story: trust ignored), closed. Set through one service, logged; the
 pipeline is the one place that reads the mode."""
 
+import re
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
@@ -115,3 +117,49 @@ def test_the_tool_refuses_a_mode_that_does_not_exist_with_a_message(mod_client, 
     )
     assert "Choose how the explainer takes comments." in response.content.decode()
     assert Explainer.objects.get(pk=explainer.pk).comment_mode == CommentMode.OPEN
+
+
+# What the writer is told: the form's moderation notice follows the same rules as `evaluate`.
+
+
+def form_notice(client, explainer, language="en"):
+    with translation.override(language):
+        url = reverse("comments:post", args=[explainer.slug])
+    page = client.get(url).content.decode()
+    (notice,) = re.findall(r'<p class="[^"]*comment-moderation-notice">([^<]*)</p>', page)
+    return notice
+
+
+def test_the_form_says_every_comment_waits_on_a_held_explainer(client, explainer, trusted_reader):
+    explainer_comment_mode_set(explainer=explainer, actor=None, mode=CommentMode.HELD)
+    client.force_login(trusted_reader)
+    assert form_notice(client, explainer).startswith("Every comment on this explainer is read")
+    assert form_notice(client, explainer, "ja").startswith("この解説へのコメントは、すべて")
+
+
+def test_the_form_tells_an_untrusted_reader_their_comment_waits(client, explainer, reader):
+    client.force_login(reader)
+    assert form_notice(client, explainer).startswith("Comments are read by a moderator")
+
+
+def test_the_form_tells_a_trusted_reader_their_comment_appears_at_once(
+    client, explainer, trusted_reader
+):
+    client.force_login(trusted_reader)
+    assert form_notice(client, explainer).startswith("Your comment appears as soon as you send")
+
+
+def test_without_premoderation_a_guest_is_told_it_appears_at_once(client, explainer, settings):
+    settings.COMMENTS_PREMODERATION = False
+    assert form_notice(client, explainer).startswith("Your comment appears as soon as you send")
+
+
+def test_the_explainer_page_says_so_before_anyone_writes(client, explainer):
+    page = client.get(explainer.get_absolute_url()).content.decode()
+    assert "comment-held-notice" not in page
+    explainer_comment_mode_set(explainer=explainer, actor=None, mode=CommentMode.HELD)
+    page = client.get(explainer.get_absolute_url()).content.decode()  # the cached copy is gone
+    assert (
+        '<p class="comment-held-notice">Every comment on this explainer is read by a moderator '
+        "before it appears.</p>" in page
+    )
