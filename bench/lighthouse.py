@@ -109,13 +109,20 @@ def run_lighthouse(url, preset, chrome, *, attempts=3, keep=None):
             command.append("--save-assets")  # the trace too, beside the report
         for attempt in range(1, attempts + 1):
             done = subprocess.run(
-                command, env={**os.environ, "CHROME_PATH": chrome}, timeout=300, check=False
+                command,
+                env={**os.environ, "CHROME_PATH": chrome},
+                timeout=300,
+                check=False,
+                capture_output=True,
+                text=True,
             )
             if done.returncode == 0:
                 break
-            if attempt == attempts:
+            said = done.stdout + done.stderr
+            if "NO_NAVSTART" not in said or attempt == attempts:
+                sys.stderr.write(said)  # any other failure is real: shown, never retried
                 raise subprocess.CalledProcessError(done.returncode, command)
-            print(f"  (Lighthouse failed on {url}, {preset}; trying again)")
+            print(f"  (Lighthouse could not record its trace on {url}, {preset}; trying again)")
         report = json.loads(Path(out.name).read_text())
         if keep is not None:
             shutil.copyfile(out.name, keep)

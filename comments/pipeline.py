@@ -179,9 +179,16 @@ def matching_words(body: str, kind: str) -> list[str]:
 
 def moderation_notice(mode: str, user=None) -> str:
     """What the comment form tells the writer about moderation, from the rules `evaluate`
-    applies: on a held explainer every comment waits; otherwise a reader who is not trusted
-    waits under the site's pre-moderation, and anyone else is published at once unless a hold
-    (a link, a listed word) stops the comment."""
+    applies: the newsroom (a badge) is published at once; on a held explainer every other
+    comment waits; otherwise a reader who is not trusted waits under the site's
+    pre-moderation, and anyone else is published at once unless a hold (a link, a listed
+    word) stops the comment."""
+    user = user if user is not None and user.is_authenticated else None
+    if author_badge(user):
+        return gettext(
+            "Your comment appears as soon as you send it, unless it needs a moderator's look. "
+            "Be kind and stay on topic."
+        )
     if mode == CommentMode.HELD:
         return gettext(
             "Every comment on this explainer is read by a moderator before it appears. Be kind "

@@ -1,7 +1,8 @@
 """A reader's data: what we keep, how long, and how they take it with them or delete it.
 
 - Addresses are kept only as a keyed hash (`ip_hash`), and forgotten after
-  COMMENTS_IP_RETENTION_DAYS (`manage.py purge_comment_ips`, daily from cron).
+  COMMENTS_IP_RETENTION_DAYS (`comments_retention_purge`, registered with `readers.privacy`
+  and run by `manage.py purge_personal_data`, daily from cron).
 - `comments_personal_data` is the comments part of a reader's download, and
   `comments_author_erase` the comments part of deleting an account (both registered with
   `readers.privacy`, which runs them): threads stay readable, the reader's

@@ -22,7 +22,6 @@ it falls back to the original, unsized.
 """
 
 import io
-import posixpath
 import warnings
 from dataclasses import dataclass
 
@@ -138,8 +137,10 @@ class CheckedImageFormField(ImageFormField):
 
 
 def _rendition_name(original: str, label: str, fmt: str) -> str:
-    stem = posixpath.splitext(original)[0]
-    return f"{RENDITIONS_DIR}/{stem}/{label}.{EXTENSIONS[fmt]}"
+    """`renditions/<original's whole name>/<label>.<ext>`. The folder keeps the original's
+    extension: named by the stem alone, `photo.jpg` and a later `photo.png` of the same month
+    shared one folder, and the second's renditions replaced the first's."""
+    return f"{RENDITIONS_DIR}/{original}/{label}.{EXTENSIONS[fmt]}"
 
 
 def _store(storage, name: str, data: bytes) -> str:

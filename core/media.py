@@ -8,21 +8,28 @@ row changes. This daily job deletes a stored file only when no app names it any 
 
 Each app that stores files registers a *reference lister* in its AppConfig.ready():
 `() -> iterable of stored names` (every row, every draft, every revision snapshot), so this
-module knows no models. A file is kept when a lister names it, or when it is younger than
-`GRACE` (an upload is written before the row naming it commits). A rendition under
-`renditions/<original's path without extension>/` is kept while its original is.
+module knows no models. A file is deleted only when it was found unused by two runs at least
+`GRACE` apart: an upload is written before the row naming it commits, and a page cached
+before an image was replaced (nginx serves stale pages for a while) still links the old
+file. When each file was first found unused is kept in the cache (`SEEN_KEY`); if the cache
+loses it, deletion only waits another run. A rendition under `renditions/<original>/`
+(or, made before that rule, `renditions/<original without its extension>/`) is kept while
+its original is.
 """
 
+import datetime
 import posixpath
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.images import RENDITIONS_DIR
 
-GRACE = timedelta(days=1)
+# Two daily runs are a day apart, give or take the timer's jitter.
+GRACE = datetime.timedelta(hours=20)
+SEEN_KEY = "media:unused-since"
 
 _listers: list[Callable[[], Iterable[str]]] = []
 
@@ -44,38 +51,51 @@ def _walk(storage, folder: str = ""):
         yield from _walk(storage, posixpath.join(folder, directory) if folder else directory)
 
 
-def _original_stem(rendition: str) -> str:
-    """`renditions/lead/2026/12/a/800w.webp` → `lead/2026/12/a` (the original without its
-    extension, as `core.images` names its renditions' folder)."""
+def _rendition_original(rendition: str) -> str:
+    """`renditions/lead/2026/12/a.jpg/800w.webp` → `lead/2026/12/a.jpg`, the original (or,
+    for renditions made before the folder kept the extension, its name without one)."""
     return posixpath.dirname(rendition)[len(RENDITIONS_DIR) + 1 :]
 
 
-def unused_media(*, storage=None, now=None) -> list[str]:
-    """The stored files nothing names, older than GRACE, originals and renditions alike."""
+def unused_media(*, storage=None) -> list[str]:
+    """The stored files nothing names now, originals and renditions alike."""
     storage = storage or default_storage
     try:
         stored = list(_walk(storage))
     except FileNotFoundError:  # no upload yet: MEDIA_ROOT does not exist
         return []
     used = referenced_names()
-    used_stems = {posixpath.splitext(name)[0] for name in used}
-    cutoff = (now or timezone.now()) - GRACE
+    used_folders = used | {posixpath.splitext(name)[0] for name in used}
     unused = []
     for name in stored:
         if name.startswith(RENDITIONS_DIR + "/"):
-            if _original_stem(name) in used_stems:
+            if _rendition_original(name) in used_folders:
                 continue
         elif name in used:
             continue
-        if storage.get_modified_time(name) < cutoff:
-            unused.append(name)
+        unused.append(name)
     return sorted(unused)
 
 
+def unused_since() -> dict[str, str]:
+    """When each file was first found unused (ISO times), as the last run left it."""
+    return cache.get(SEEN_KEY) or {}
+
+
 def unused_media_delete(*, storage=None, now=None) -> list[str]:
-    """Delete what `unused_media` finds; returns the names deleted."""
+    """One run: delete what was already unused at a run at least GRACE ago, remember when the
+    rest was first found unused, forget what is used again. Returns the names deleted."""
     storage = storage or default_storage
-    names = unused_media(storage=storage, now=now)
-    for name in names:
+    now = now or timezone.now()
+    seen = unused_since()
+    since = {name: seen.get(name, now.isoformat()) for name in unused_media(storage=storage)}
+    due = sorted(
+        name
+        for name, first in since.items()
+        if datetime.datetime.fromisoformat(first) <= now - GRACE
+    )
+    for name in due:
         storage.delete(name)
-    return names
+        del since[name]
+    cache.set(SEEN_KEY, since, None)
+    return due

@@ -52,8 +52,7 @@ def requests_retention_purge(now) -> dict:
             CorrectionRequest.objects.exclude(email="")
             .filter(
                 Q(decided_at__lt=cutoff)
-                | Q(status=CorrectionRequest.Status.OPEN, created_at__lt=cutoff)
-                & (Q(email_confirmed_at__isnull=True) | Q(is_spam=True))
+                | Q(created_at__lt=cutoff) & (Q(email_confirmed_at__isnull=True) | Q(is_spam=True))
             )
             .update(email="", email_confirmed_at=None)
         )

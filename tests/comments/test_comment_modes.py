@@ -163,3 +163,9 @@ def test_the_explainer_page_says_so_before_anyone_writes(client, explainer):
         '<p class="comment-held-notice">Every comment on this explainer is read by a moderator '
         "before it appears.</p>" in page
     )
+
+
+def test_the_newsroom_is_told_its_comment_appears_at_once_even_when_held(client, explainer, editor):
+    explainer_comment_mode_set(explainer=explainer, actor=None, mode=CommentMode.HELD)
+    client.force_login(editor)
+    assert form_notice(client, explainer).startswith("Your comment appears as soon as you send")

@@ -86,3 +86,9 @@ def test_the_old_command_name_runs_the_same_purge():
     call_command("purge_comment_ips", stdout=io.StringIO())
     made.refresh_from_db()
     assert (made.email, made.ip_hash) == ("", "")
+
+
+def test_an_unconfirmed_address_goes_even_when_the_request_was_decided_recently():
+    """Nothing is ever sent to an address that was never confirmed, decided or not."""
+    made = request(age_days=DAYS + 10, decided_days_ago=1)
+    assert purged(made).email == ""

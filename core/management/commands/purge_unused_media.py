@@ -9,7 +9,8 @@ from core.tasks import purge_unused_media
 class Command(BaseCommand):
     help = (
         "Enqueue the job that deletes uploaded images (and their renditions) that no explainer, "
-        "draft, revision or author profile names, once a day old. --dry-run lists them instead."
+        "draft, revision or author profile names, once two runs a day apart found them unused. "
+        "--dry-run lists them instead."
     )
 
     def add_arguments(self, parser):
@@ -18,9 +19,14 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         if dry_run:
             names = media.unused_media()
+            since = media.unused_since()
             for name in names:
-                self.stdout.write(name)
-            self.stdout.write(f"{len(names)} unused file(s); nothing deleted.")
+                first = since.get(name)
+                self.stdout.write(f"{name}  (unused since {first})" if first else name)
+            self.stdout.write(
+                f"{len(names)} unused file(s); nothing deleted. A run deletes those found "
+                f"unused by a run at least {media.GRACE} before."
+            )
             return
         result = purge_unused_media.enqueue()
         self.stdout.write(f"Enqueued the purge of unused uploads (job {result.id}).")
