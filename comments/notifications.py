@@ -23,14 +23,14 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from core.mail import templated_email
 from core.tasks import (
     MAIL_TRANSPORT_ERRORS,
     enqueue_in_transaction,
@@ -77,34 +77,21 @@ def build_message(*, user, profile, kind: str | None, template: str, context: di
     link = unsubscribe_url(user=user, kind=kind) if kind else ""
     # Staff may have no profile: the site's language then.
     language = profile.email_language() if profile is not None else settings.LANGUAGE_CODE
-    with translation.override(language):
+    with translation.override(language):  # addresses in the recipient's language
         context = {
             **context,
             "recipient_name": public_name(user),
             "unsubscribe_url": link,
             "account_url": f"{settings.SITE_URL}{reverse('reader:profile')}",
-            "SITE_NAME": settings.SITE_NAME,
-            "SITE_URL": settings.SITE_URL,
         }
-        subject = render_to_string(f"comments/email/{template}_subject.txt", context)
-        text_body = render_to_string(f"comments/email/{template}.txt", context)
-        html_body = render_to_string(f"comments/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),  # one line: a header cannot hold a newline
-        body=text_body,
-        to=[user.email],
+    return templated_email(
+        f"comments/email/{template}",
+        context,
+        to=user.email,
+        language=language,
+        unsubscribe_url=link,
         reply_to=reply_to,
-        headers=(
-            {
-                "List-Unsubscribe": f"<{link}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            }
-            if link
-            else {}
-        ),
     )
-    message.attach_alternative(html_body, "text/html")
-    return message
 
 
 def moderation_contact() -> str:
@@ -214,24 +201,13 @@ def guest_link(subscription, action: str) -> str:
 def _guest_message(subscription, *, template: str, context: dict, headers=None):
     """A guest's email, in their comment's explainer's language (a guest has no profile)."""
     comment = subscription.comment
-    with translation.override(comment.explainer.language or settings.LANGUAGE_CODE):
-        context = {
-            **context,
-            "explainer": comment.explainer,
-            "SITE_NAME": settings.SITE_NAME,
-            "SITE_URL": settings.SITE_URL,
-        }
-        subject = render_to_string(f"comments/email/{template}_subject.txt", context)
-        text_body = render_to_string(f"comments/email/{template}.txt", context)
-        html_body = render_to_string(f"comments/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text_body,
-        to=[subscription.email],
-        headers=headers or {},
+    return templated_email(
+        f"comments/email/{template}",
+        {**context, "explainer": comment.explainer},
+        to=subscription.email,
+        language=comment.explainer.language,
+        headers=headers,
     )
-    message.attach_alternative(html_body, "text/html")
-    return message
 
 
 def _guest_confirm_message(notification):

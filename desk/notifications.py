@@ -13,13 +13,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.mail import templated_email
 from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
 
 from . import tasks
@@ -68,23 +68,16 @@ def request_notification_create(
 
 
 def _message(request: CorrectionRequest, *, template: str, context: dict):
-    with translation.override(request.language or settings.LANGUAGE_CODE):
-        context = {
-            **context,
-            "correction_request": request,
-            "explainer": request.explainer,
-            "explainer_url": f"{settings.SITE_URL}{request.explainer.get_absolute_url()}",
-            "SITE_NAME": settings.SITE_NAME,
-            "SITE_URL": settings.SITE_URL,
-        }
-        subject = render_to_string(f"desk/email/{template}_subject.txt", context)
-        text_body = render_to_string(f"desk/email/{template}.txt", context)
-        html_body = render_to_string(f"desk/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text_body, to=[request.email]
-    )
-    message.attach_alternative(html_body, "text/html")
-    return message
+    language = request.language or settings.LANGUAGE_CODE
+    with translation.override(language):  # the explainer's address in the reader's language
+        explainer_url = f"{settings.SITE_URL}{request.explainer.get_absolute_url()}"
+    context = {
+        **context,
+        "correction_request": request,
+        "explainer": request.explainer,
+        "explainer_url": explainer_url,
+    }
+    return templated_email(f"desk/email/{template}", context, to=request.email, language=language)
 
 
 def _build(notification: RequestNotification):

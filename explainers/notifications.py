@@ -17,12 +17,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from core.mail import templated_email
 from core.tasks import MAIL_TRANSPORT_ERRORS, enqueue_in_transaction, mail_retry_delay
 from readers.models import ReaderProfile, public_name
 
@@ -128,22 +127,14 @@ def build_message(*, user, event: str, explainer: Explainer, actor, note: str = 
             "admin_url": f"{settings.SITE_URL}{change}",
             "page_url": f"{settings.SITE_URL}{explainer.canonical_path()}",
             "unsubscribe_url": link,
-            "SITE_NAME": settings.SITE_NAME,
         }
-        subject = render_to_string("explainers/email/workflow_subject.txt", context)
-        body = render_to_string("explainers/email/workflow.txt", context)
-        html_body = render_to_string("explainers/email/workflow.html", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+    return templated_email(
+        "explainers/email/workflow",
+        context,
+        to=user.email,
+        language=language,
+        unsubscribe_url=link,
     )
-    message.attach_alternative(html_body, "text/html")
-    return message
 
 
 def workflow_email_deliver(
