@@ -34,7 +34,12 @@ class BotTrapsForm(forms.Form):
     """The two bot traps, for every form a guest can send (comments here, correction requests
     in `desk`): a honeypot and a signed timestamp of when the form was handed out for this
     explainer. `issued_at` is that time once the form is valid, for the caller's spam check.
-    Subclasses take `explainer=` and call `super().__init__`."""
+    Subclasses take `explainer=` and call `super().__init__`; the fields they name in
+    `typed_fields` have NUL and control characters dropped from what was sent, not refused
+    (Django's CharField would refuse NUL with a message a reader cannot act on: they cannot
+    see it)."""
+
+    typed_fields: tuple[str, ...] = ()
 
     # The honeypot: a field that looks worth filling to a bot. Hidden with CSS, not a style
     # attribute (the CSP forbids those), and out of the tab order and the accessibility tree.
@@ -48,6 +53,13 @@ class BotTrapsForm(forms.Form):
     def __init__(self, *args, explainer, **kwargs):
         self.explainer = explainer
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            data = self.data.copy()
+            for name in self.typed_fields:
+                key = self.add_prefix(name)
+                if key in data:
+                    data[key] = text.clean_text(data[key])
+            self.data = data
         self.issued_at = None
         self.initial["issued"] = issue_token(explainer)
 
@@ -110,19 +122,11 @@ class CommentForm(BotTrapsForm):
         help_text=_("Plain text. Links are shown as addresses and held for a moderator."),
     )
     field_order = ["name", "email", "notify_replies", "body", "website", "issued"]
+    typed_fields = ("name", "email", "body")
 
     def __init__(self, *args, explainer, user=None, **kwargs):
         self.user = user if user is not None and user.is_authenticated else None
         super().__init__(*args, explainer=explainer, **kwargs)
-        if self.is_bound:
-            # NUL and control characters are dropped, not refused (Django's CharField would
-            # refuse NUL with a message a reader cannot act on: they cannot see it).
-            data = self.data.copy()
-            for name in ("name", "email", "body"):
-                key = self.add_prefix(name)
-                if key in data:
-                    data[key] = text.clean_text(data[key])
-            self.data = data
         self.fields["body"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
         self.fields["body"].widget.attrs["lang"] = explainer.language
         if self.user is not None:

@@ -33,17 +33,10 @@ class CorrectionRequestForm(BotTrapsForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     field_order = ["text", "source_url", "email", "website", "issued"]
+    typed_fields = ("text", "source_url", "email")
 
     def __init__(self, *args, explainer, user=None, **kwargs):
         super().__init__(*args, explainer=explainer, **kwargs)
-        if self.is_bound:
-            # NUL and control characters are dropped, not refused (the reader cannot see them).
-            data = self.data.copy()
-            for name in ("text", "source_url", "email"):
-                key = self.add_prefix(name)
-                if key in data:
-                    data[key] = text.clean_text(data[key])
-            self.data = data
         self.fields["text"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
         self.fields["text"].widget.attrs["lang"] = explainer.language
         if user is not None and user.is_authenticated and user.email:
