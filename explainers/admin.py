@@ -34,6 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from . import notifications, revisions, worklists
 from .cache import explainer_changed, explainer_listing_tags
 from .drafts import (
+    CONTENT_FIELDS,
     explainer_draft_discard,
     explainer_draft_start,
     explainer_publish_changes,
@@ -440,18 +441,12 @@ class ExplainerAdmin(SafeAutocompleteMixin, SortableAdminBase, admin.ModelAdmin)
     ordering = ["-modified_at", "-pk"]
     autocomplete_fields = ["topics"]
     prepopulated_fields = {"slug": ["title"]}
-    # The text of a live explainer: changed in its working draft, never on the live row.
+    # The text of a live explainer: changed in its working draft, never on the live row (the
+    # fields a working draft copies, as the form shows them, with its address and topics).
     live_content_fields = [
-        "title",
+        *(name for name in CONTENT_FIELDS if Explainer._meta.get_field(name).editable),
         "slug",
-        "language",
-        "introduction",
-        "summary",
         "topics",
-        "lead_image",
-        "lead_image_alt",
-        "lead_image_caption",
-        "lead_image_credit",
     ]
     formfield_overrides = CHECKED_IMAGES
     readonly_fields = [
